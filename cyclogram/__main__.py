@@ -1,0 +1,3 @@
+from cyclogram.cli import main
+
+main()

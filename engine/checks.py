@@ -1,0 +1,153 @@
+"""Reference checks on a schema-valid roadmap: everything that names something must find it.
+
+Unknown people, roles, events and stages (with a "did you mean"), duplicate ids, dependency
+cycles (named in full), event groups that clash with ids, and people nobody can reach.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from engine.diagnostics import Severity
+from engine.model import PathKey, Roadmap, normalize_number, walk_stages
+from engine.plan import PlanIssue
+from engine.timeexpr import Relative
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str:
+    near = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"; возможно, имелось в виду «{near[0]}»" if near else ""
+
+
+def check_references(roadmap: Roadmap) -> list[PlanIssue]:
+    issues: list[PlanIssue] = []
+    people, roles, events = roadmap.people, roadmap.roles, roadmap.events
+    groups = {event.group for event in events.values() if event.group}
+    refs = walk_stages(roadmap)
+
+    for key, person in people.items():
+        if person.supervisor is not None and person.supervisor not in people:
+            issues.append(PlanIssue(Severity.ERROR, f"неизвестный руководитель «{person.supervisor}»{_suggest(person.supervisor, people)}", ("people", key, "supervisor")))
+        if person.supervisor == key:
+            issues.append(PlanIssue(Severity.ERROR, "человек не может быть собственным руководителем", ("people", key, "supervisor")))
+    for key, role in roles.items():
+        if key in people:
+            issues.append(PlanIssue(Severity.ERROR, f"«{key}» — одновременно человек и роль; дайте роли другой ключ", ("roles", key)))
+        for index, member in enumerate(role.members):
+            if member not in people:
+                issues.append(PlanIssue(Severity.ERROR, f"в роли «{role.title}» неизвестный человек «{member}»{_suggest(member, people)}", ("roles", key, "members", index)))
+    for key, event in events.items():
+        if event.end is not None and event.start is None:
+            issues.append(PlanIssue(Severity.ERROR, "указано окончание события без начала", ("events", key, "end")))
+    stage_ids = {ref.stage.id for ref in refs}
+    for group in sorted(groups):
+        if group in events or group in stage_ids:
+            issues.append(PlanIssue(Severity.ERROR, f"группа событий «{group}» совпадает с ключом события или этапа", ("events",)))
+
+    seen_ids: dict[str, PathKey] = {}
+    seen_numbers: dict[str, str] = {}
+    for ref in refs:
+        stage = ref.stage
+        if stage.id in seen_ids:
+            issues.append(PlanIssue(Severity.ERROR, f"этап с id «{stage.id}» уже есть выше; id должны быть уникальными", ref.path + ("id",)))
+        seen_ids.setdefault(stage.id, ref.path)
+        if stage.id in events or stage.id in groups:
+            issues.append(PlanIssue(Severity.ERROR, f"id этапа «{stage.id}» совпадает с ключом события; ссылки станут неоднозначными", ref.path + ("id",)))
+        if stage.number:
+            number = normalize_number(stage.number)
+            if number in seen_numbers:
+                issues.append(PlanIssue(Severity.WARNING, f"номер {stage.number} уже есть у этапа «{seen_numbers[number]}»", ref.path + ("number",)))
+            seen_numbers.setdefault(number, stage.id)
+
+    numbers = {normalize_number(ref.stage.number): ref.stage.id for ref in refs if ref.stage.number}
+    anchors = set(events) | groups | stage_ids
+    for ref in refs:
+        stage = ref.stage
+        for index, key in enumerate(stage.responsible):
+            if key not in people and key not in roles:
+                issues.append(PlanIssue(Severity.ERROR, f"неизвестный ответственный «{key}»: такого человека или роли нет в people/roles{_suggest(key, list(people) + list(roles))}", ref.path + ("responsible", index)))
+        for index, dep in enumerate(stage.depends_on):
+            if dep == stage.id or numbers.get(normalize_number(dep)) == stage.id:
+                issues.append(PlanIssue(Severity.ERROR, "этап не может зависеть сам от себя", ref.path + ("depends_on", index)))
+            elif dep not in stage_ids and normalize_number(dep) not in numbers:
+                issues.append(PlanIssue(Severity.ERROR, f"неизвестный этап «{dep}» в depends_on{_suggest(dep, stage_ids)}", ref.path + ("depends_on", index)))
+        for name in ("start", "due"):
+            expr = getattr(stage, name)
+            if not isinstance(expr, Relative):
+                continue
+            if expr.anchor not in anchors:
+                issues.append(PlanIssue(Severity.ERROR, f"неизвестное событие или этап «{expr.anchor}» в «{expr}»{_suggest(expr.anchor, anchors)}", ref.path + (name,)))
+            elif (expr.anchor in events or expr.anchor in groups) and expr.edge not in ("start", "end"):
+                issues.append(PlanIssue(Severity.ERROR, f"у события есть только .start и .end, а не .{expr.edge}", ref.path + (name,)))
+            elif expr.anchor == stage.id:
+                issues.append(PlanIssue(Severity.ERROR, "срок этапа не может отсчитываться от него самого", ref.path + (name,)))
+    issues.extend(check_cycles(roadmap))
+    issues.extend(check_contacts(roadmap))
+    return issues
+
+
+def check_cycles(roadmap: Roadmap) -> list[PlanIssue]:
+    """Find dependency cycles (depends_on and stage anchors) and name each one in full."""
+    refs = walk_stages(roadmap)
+    by_id = {ref.stage.id: ref for ref in refs}
+    numbers = {normalize_number(ref.stage.number): ref.stage.id for ref in refs if ref.stage.number}
+    graph: dict[str, list[str]] = {}
+    for ref in refs:
+        edges = []
+        for dep in ref.stage.depends_on:
+            target = dep if dep in by_id else numbers.get(normalize_number(dep))
+            if target and target != ref.stage.id:
+                edges.append(target)
+        for expr in (ref.stage.start, ref.stage.due):
+            if isinstance(expr, Relative) and expr.anchor in by_id and expr.anchor != ref.stage.id and expr.anchor not in roadmap.events:
+                edges.append(expr.anchor)
+        graph.setdefault(ref.stage.id, edges)
+
+    issues: list[PlanIssue] = []
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
+    reported: set[frozenset[str]] = set()
+    for root in graph:
+        if state.get(root):
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path: list[str] = [root]
+        state[root] = 1
+        while stack:  # iterative DFS: roadmaps of 10,000 stages must not hit the recursion limit
+            node, index = stack[-1]
+            edges = graph.get(node, [])
+            if index < len(edges):
+                stack[-1] = (node, index + 1)
+                nxt = edges[index]
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):] + [nxt]
+                    members = frozenset(cycle)
+                    if members not in reported:
+                        reported.add(members)
+                        shown = " → ".join(by_id[key].stage.display_number for key in cycle)
+                        ids = " → ".join(cycle)
+                        issues.append(PlanIssue(Severity.ERROR, f"циклическая зависимость: этапы {shown} ({ids}) ждут друг друга, ни один не может начаться", by_id[cycle[0]].path + ("depends_on",)))
+                elif not state.get(nxt):
+                    state[nxt] = 1
+                    stack.append((nxt, 0))
+                    path.append(nxt)
+            else:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+    return issues
+
+
+def check_contacts(roadmap: Roadmap) -> list[PlanIssue]:
+    """A responsible person nobody can reach will never get a reminder."""
+    responsible: set[str] = set()
+    for ref in walk_stages(roadmap):
+        for key in ref.stage.responsible:
+            members = roadmap.roles[key].members if key in roadmap.roles else [key]
+            responsible.update(members)
+    issues = []
+    for key in sorted(responsible):
+        person = roadmap.people.get(key)
+        if person is not None and not person.contacts.any:
+            issues.append(PlanIssue(Severity.WARNING, f"у ответственного «{person.name}» нет ни одного контакта (email, telegram): напоминания ему не дойдут", ("people", key)))
+    return issues

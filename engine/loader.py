@@ -1,0 +1,195 @@
+"""Load a roadmap file: text -> YAML with positions -> pydantic model, with every error positioned.
+
+Schema errors are collected all at once (pydantic reports every failing field) and translated
+into plain Russian with the place they occur; an unknown key gets a "did you mean" suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from engine.diagnostics import Diagnostic, Report, Severity
+from engine.model import Roadmap
+from engine.yamlsource import MAX_FILE_BYTES, PathKey, SourceError, SourceMap, parse_document, read_text
+
+
+@dataclass
+class Loaded:
+    """The outcome of loading one file: the model when it is valid, and everything said about it."""
+
+    path: str
+    roadmap: Roadmap | None
+    source_map: SourceMap
+    report: Report
+
+
+def format_path(path: PathKey, data: Any) -> str:
+    """A readable field path: stages[plan].due, sections[1.].stages[upload].depends_on[0]."""
+    parts: list[str] = []
+    node = data
+    for element in path:
+        if isinstance(element, int):
+            label: str | int = element
+            item = node[element] if isinstance(node, list) and element < len(node) else None
+            if isinstance(item, dict):
+                label = item.get("id") or item.get("number") or element
+            if parts:
+                parts[-1] = f"{parts[-1]}[{label}]"
+            else:
+                parts.append(f"[{label}]")
+            node = item
+        else:
+            parts.append(str(element))
+            node = node.get(element) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def _model_fields(model: type[BaseModel] | None) -> list[str]:
+    return list(model.model_fields) if model else []
+
+
+def _owner_model(path: PathKey) -> type[BaseModel] | None:
+    from engine import model as m
+
+    probe = list(path)
+    current: Any = m.Roadmap
+    index = 0
+    while index < len(probe):
+        element = probe[index]
+        if current is m.Roadmap and element in ("people", "roles", "events") and index + 1 < len(probe):
+            current = {"people": m.Person, "roles": m.Role, "events": m.Event}[element]
+            index += 2
+            continue
+        nested = {
+            (m.Roadmap, "sections"): m.Section, (m.Roadmap, "stages"): m.Stage,
+            (m.Section, "sections"): m.Section, (m.Section, "stages"): m.Stage,
+            (m.Roadmap, "calendar"): m.CalendarSpec, (m.Roadmap, "defaults"): m.Defaults,
+            (m.Roadmap, "approval"): m.Approval, (m.Roadmap, "period"): m.Period,
+            (m.Defaults, "reminders"): m.ReminderPolicy, (m.Stage, "reminders"): m.ReminderPolicy,
+            (m.Stage, "recurring"): m.Recurrence, (m.Person, "contacts"): m.Contacts,
+        }.get((current, element))
+        if nested is None:
+            return current if index == len(probe) else None
+        current = nested
+        index += 1
+        if index < len(probe) and isinstance(probe[index], int):
+            index += 1
+    return current  # type: ignore[no-any-return]
+
+
+_TYPE_WORDS = {
+    "string_type": "нужен текст",
+    "int_type": "нужно целое число",
+    "int_parsing": "нужно целое число",
+    "bool_type": "нужно да/нет (true или false)",
+    "bool_parsing": "нужно да/нет (true или false)",
+    "list_type": "нужен список (- элемент или [a, b])",
+    "dict_type": "нужен словарь (ключ: значение)",
+    "model_type": "нужен словарь (ключ: значение)",
+    "model_attributes_type": "нужен словарь (ключ: значение)",
+    "date_type": "нужна дата",
+}
+
+
+def _translate(error: dict[str, Any], data: Any) -> tuple[str, PathKey, bool]:
+    """Russian message for one pydantic error; returns (message, path, point_at_key)."""
+    kind = error["type"]
+    loc: PathKey = tuple(error["loc"])
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        candidates = _model_fields(_owner_model(loc[:-1]))
+        near = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+        hint = f"; возможно, имелось в виду «{near[0]}»" if near else (
+            f"; допустимые поля: {', '.join(candidates)}" if candidates else ""
+        )
+        return f"неизвестное поле «{name}»{hint}", loc, True
+    if kind == "missing":
+        return f"не указано обязательное поле «{loc[-1]}»", loc, False
+    if kind in ("value_error", "assertion_error"):
+        cause = error.get("ctx", {}).get("error")
+        return (str(cause) if cause else error["msg"]), loc, False
+    if kind == "string_pattern_mismatch":
+        return (
+            f"«{error.get('input')}» не подходит как ключ: только латинские буквы, цифры, _ и -, "
+            "начиная с буквы (например, toropkina, class_teachers)"
+        ), loc, False
+    if kind == "string_too_short":
+        return "пустое значение: здесь нужен текст", loc, False
+    if kind == "too_short":
+        return "список не может быть пустым", loc, False
+    if kind == "string_too_long":
+        return "слишком длинный текст", loc, False
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"недопустимое значение «{error.get('input')}»; допустимо: {expected}", loc, False
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"число вне допустимых пределов ({error['msg']})", loc, False
+    if kind in _TYPE_WORDS:
+        given = error.get("input")
+        shown = f", а указано «{given}»" if isinstance(given, (str, int, float)) and not isinstance(given, bool) else ""
+        return f"{_TYPE_WORDS[kind]}{shown}", loc, False
+    return error["msg"], loc, False
+
+
+def _strip_union_tags(loc: PathKey) -> PathKey:
+    # Optional/union members add their type names to the location; the file has no such level.
+    return tuple(
+        part for part in loc
+        if not (isinstance(part, str) and ("[" in part or part in ("str", "int", "list", "dict", "bool", "DayNote", "function-plain")))
+    )
+
+
+def schema_diagnostics(error: ValidationError, data: Any, file: str, source_map: SourceMap) -> list[Diagnostic]:
+    seen: set[tuple[PathKey, str]] = set()
+    diagnostics = []
+    for item in error.errors():
+        item = dict(item)
+        item["loc"] = _strip_union_tags(tuple(item["loc"]))
+        message, loc, at_key = _translate(item, data)
+        if (loc, message) in seen:
+            continue
+        seen.add((loc, message))
+        position = source_map.key(loc) if at_key else source_map.value(loc)
+        diagnostics.append(Diagnostic(Severity.ERROR, message, file, position, format_path(loc, data)))
+    return diagnostics
+
+
+def load_text(text: str, file: str) -> Loaded:
+    report = Report(file)
+    try:
+        document = parse_document(text)
+    except SourceError as error:
+        report.diagnostics.append(Diagnostic(Severity.ERROR, error.message, file, error.position))
+        return Loaded(file, None, SourceMap(), report)
+    for duplicate in document.duplicates:
+        report.diagnostics.append(
+            Diagnostic(
+                Severity.ERROR,
+                f"ключ «{duplicate.path[-1]}» повторяется (первый раз — строка {duplicate.first.line}); "
+                "второе значение было бы молча потеряно",
+                file,
+                duplicate.position,
+                format_path(duplicate.path, document.data),
+            )
+        )
+    try:
+        roadmap = Roadmap.model_validate(document.data)
+    except ValidationError as error:
+        report.diagnostics.extend(schema_diagnostics(error, document.data, file, document.source_map))
+        return Loaded(file, None, document.source_map, report)
+    return Loaded(file, roadmap if report.ok else None, document.source_map, report)
+
+
+def load_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
+    path = Path(path)
+    try:
+        text = read_text(path, max_bytes)
+    except SourceError as error:
+        report = Report(str(path), [Diagnostic(Severity.ERROR, error.message, str(path), error.position)])
+        return Loaded(str(path), None, SourceMap(), report)
+    return load_text(text, str(path))

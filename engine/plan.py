@@ -1,0 +1,648 @@
+"""Plan computation: a planned start and due date for every stage, and why.
+
+Input: a validated `Roadmap`, the working-day calendar and (optionally) the actual completion
+dates known so far. Output: a `Plan` with one `PlannedStage` per stage, each with its
+occurrences (a stage held every March and September has two) and an explanation that follows
+the chain of anchors ("23.10.2024 = выполнение этапа 20 + 3 рабочих дня ← …").
+
+Stages whose date hangs on something not known yet (an event without a date, an external
+trigger) are reported as unknown with the reason, never given an invented date. Problems found
+while planning (a stage due before what it depends on, a date outside the academic year, a
+weekday that does not match its date) are returned as `PlanIssue`s with the path of the field.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from engine import russian
+from engine.diagnostics import Severity
+from engine.model import (
+    DayNote,
+    Event,
+    PathKey,
+    Roadmap,
+    Stage,
+    StageRef,
+    normalize_number,
+    walk_stages,
+)
+from engine.timeexpr import Absolute, DateExpr, DayMonth, MonthRef, NthWeekday, Offset, Relative
+from engine.workcalendar import WorkCalendar
+
+Kind = str  # deadline | window | months | recurring | continuous | immediate | triggered
+
+
+@dataclass(frozen=True)
+class PlanIssue:
+    severity: Severity
+    message: str
+    path: PathKey = ()
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    start: dt.date | None
+    due: dt.date | None
+    due_time: dt.time | None = None
+    label: str | None = None
+    explain: str = ""
+    unknown: str | None = None  # why the date cannot be known yet
+
+
+@dataclass(frozen=True)
+class PlannedStage:
+    ref: StageRef
+    kind: Kind
+    occurrences: tuple[Occurrence, ...]
+    depends_on: tuple[str, ...]  # stage ids, explicit and implied by anchors
+    responsible: tuple[str, ...]  # person keys, roles expanded, owner first
+    unknown: str | None = None
+
+    @property
+    def stage(self) -> Stage:
+        return self.ref.stage
+
+    @property
+    def id(self) -> str:
+        return self.ref.stage.id
+
+    @property
+    def start(self) -> dt.date | None:
+        if self.unknown or any(o.unknown for o in self.occurrences):
+            return None  # like `due`: a span is only given when every occurrence is known
+        starts = [o.start for o in self.occurrences if o.start]
+        return min(starts) if starts else None
+
+    @property
+    def due(self) -> dt.date | None:
+        if self.unknown or any(o.unknown for o in self.occurrences):
+            return None
+        dues = [o.due for o in self.occurrences if o.due]
+        return max(dues) if dues else None
+
+    @property
+    def explain(self) -> str:
+        if self.unknown:
+            return self.unknown
+        parts = []
+        for occurrence in self.occurrences:
+            text = occurrence.unknown or occurrence.explain
+            parts.append(f"{occurrence.label}: {text}" if occurrence.label else text)
+        return "; ".join(parts)
+
+
+@dataclass
+class Plan:
+    roadmap: Roadmap
+    calendar: WorkCalendar
+    stages: dict[str, PlannedStage]  # document order
+    issues: list[PlanIssue] = field(default_factory=list)
+    period: tuple[dt.date, dt.date] = (dt.date.min, dt.date.max)
+
+    def by_number_or_id(self, key: str) -> PlannedStage | None:
+        if key in self.stages:
+            return self.stages[key]
+        wanted = normalize_number(key)
+        for planned in self.stages.values():
+            if planned.stage.number and normalize_number(planned.stage.number) == wanted:
+                return planned
+        return None
+
+
+@dataclass(frozen=True)
+class _Value:
+    """One resolved point in time, with its explanation."""
+
+    day: dt.date | None
+    time: dt.time | None = None
+    label: str | None = None
+    explain: str = ""  # what this point is: "окончание «Тестирование» (15.10.2024)"
+    unknown: str | None = None
+    chain: str = ""  # how the anchor itself was computed, continued after " ← "
+
+
+def calendar_for(roadmap: Roadmap) -> WorkCalendar:
+    def day_of(entry: object) -> tuple[dt.date, str]:
+        note = entry if isinstance(entry, DayNote) else DayNote(date=entry)  # type: ignore[arg-type]
+        fixed = note.date
+        day = fixed.day if isinstance(fixed, Absolute) else _day_month(fixed, roadmap)
+        return day, note.name or "местный нерабочий день"
+
+    days_off = dict(day_of(entry) for entry in roadmap.calendar.days_off)
+    working = frozenset(day_of(entry)[0] for entry in roadmap.calendar.working_days)
+    return WorkCalendar.russia(days_off, working)
+
+
+def academic_period(roadmap: Roadmap) -> tuple[dt.date, dt.date]:
+    if roadmap.period is None:
+        return roadmap.academic_year.start, roadmap.academic_year.end
+    start, end = roadmap.period.start, roadmap.period.end
+    start_day = start.day if isinstance(start, Absolute) else _day_month(start, roadmap)
+    end_day = end.day if isinstance(end, Absolute) else _day_month(end, roadmap)
+    return start_day, end_day
+
+
+def _year_for_month(month: int, roadmap: Roadmap) -> int:
+    """The year of a month written without one: Sep–Dec in the first year, Jan–Aug in the second.
+
+    A declared `period` that starts before September (an August teachers' council) wins.
+    """
+    year = roadmap.academic_year
+    if roadmap.period is not None and isinstance(roadmap.period.start, Absolute):
+        start = roadmap.period.start.day
+        if start.year == year.first and month >= start.month:
+            return year.first
+    return year.first if month >= 9 else year.second
+
+
+def _day_month(value: DayMonth, roadmap: Roadmap) -> dt.date:
+    year = _year_for_month(value.month, roadmap)
+    day = min(value.day, _calendar.monthrange(year, value.month)[1])
+    return dt.date(year, value.month, day)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, _calendar.monthrange(year, month + 1)[1]))
+
+
+def _last_day(year: int, month: int) -> dt.date:
+    return dt.date(year, month, _calendar.monthrange(year, month)[1])
+
+
+def _plural(amount: int, unit: str) -> str:
+    from engine.timeexpr import UNIT_WORDS
+
+    return f"{abs(amount)} {russian.plural(amount, *UNIT_WORDS[unit])}"
+
+
+class _Planner:
+    def __init__(self, roadmap: Roadmap, calendar: WorkCalendar, completions: Mapping[str, dt.date]) -> None:
+        self.roadmap = roadmap
+        self.calendar = calendar
+        self.completions = completions
+        self.issues: list[PlanIssue] = []
+        self.refs = walk_stages(roadmap)
+        self.by_id: dict[str, StageRef] = {}
+        for ref in self.refs:
+            self.by_id.setdefault(ref.stage.id, ref)
+        self.by_number: dict[str, str] = {}
+        for ref in self.refs:
+            if ref.stage.number:
+                self.by_number.setdefault(normalize_number(ref.stage.number), ref.stage.id)
+        self.groups: dict[str, list[str]] = {}
+        for key, event in roadmap.events.items():
+            if event.group:
+                self.groups.setdefault(event.group, []).append(key)
+        self.period = academic_period(roadmap)
+        self.planned: dict[str, PlannedStage] = {}
+        self.reached_years: set[int] = set()
+
+    # --- references --------------------------------------------------------------------------
+
+    def stage_key(self, reference: str) -> str | None:
+        if reference in self.by_id:
+            return reference
+        return self.by_number.get(normalize_number(reference))
+
+    def anchors(self, stage: Stage) -> list[str]:
+        found = []
+        for expr in (stage.start, stage.due):
+            if isinstance(expr, Relative) and expr.anchor in self.by_id and expr.anchor not in self.roadmap.events:
+                found.append(expr.anchor)
+        return found
+
+    def dependencies(self, stage: Stage) -> tuple[str, ...]:
+        result: list[str] = []
+        for reference in stage.depends_on:
+            key = self.stage_key(reference)
+            if key and key != stage.id and key not in result:
+                result.append(key)
+        for anchor in self.anchors(stage):
+            if anchor != stage.id and anchor not in result:
+                result.append(anchor)
+        return tuple(result)
+
+    def responsible(self, stage: Stage) -> tuple[str, ...]:
+        people: list[str] = []
+        for key in stage.responsible:
+            members = self.roadmap.roles[key].members if key in self.roadmap.roles else [key]
+            for member in members:
+                if member in self.roadmap.people and member not in people:
+                    people.append(member)
+        return tuple(people)
+
+    # --- order ---------------------------------------------------------------------------------
+
+    def topological_order(self, deps: dict[str, tuple[str, ...]]) -> tuple[list[str], set[str]]:
+        """Kahn's algorithm; stages left over sit on or behind a cycle (reported by checks)."""
+        dependents: dict[str, list[str]] = {key: [] for key in deps}
+        waiting = {key: 0 for key in deps}
+        for key, on in deps.items():
+            for dependency in on:
+                if dependency in dependents:
+                    dependents[dependency].append(key)
+                    waiting[key] += 1
+        ready = [key for key in deps if waiting[key] == 0]
+        order: list[str] = []
+        while ready:
+            key = ready.pop()
+            order.append(key)
+            for dependent in dependents[key]:
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0:
+                    ready.append(dependent)
+        return order, {key for key, count in waiting.items() if count > 0}
+
+    # --- resolving expressions ---------------------------------------------------------------
+
+    def fixed_date(self, value: Absolute | DayMonth, path: PathKey) -> _Value:
+        if isinstance(value, Absolute):
+            day, explain = value.day, russian.format_date(value.day)
+        else:
+            day = _day_month(value, self.roadmap)
+            explain = f"{value} → {russian.format_date(day)}"
+        if value.stated_weekday is not None and value.stated_weekday != day.weekday():
+            self.issues.append(
+                PlanIssue(
+                    Severity.WARNING,
+                    f"{russian.format_date(day)} — это {russian.WEEKDAY_NAMES[day.weekday()]}, а в документе "
+                    f"написано «{russian.WEEKDAY_NAMES[value.stated_weekday]}»: проверьте дату",
+                    path,
+                )
+            )
+        time = value.time if isinstance(value, Absolute) else None
+        return _Value(day, time, explain=explain)
+
+    def nth_weekday(self, value: NthWeekday, path: PathKey) -> _Value:
+        year = value.year or _year_for_month(value.month, self.roadmap)
+        candidates = [
+            dt.date(year, value.month, d)
+            for d in range(1, _calendar.monthrange(year, value.month)[1] + 1)
+            if dt.date(year, value.month, d).weekday() == value.weekday
+        ]
+        if value.working:
+            candidates = [d for d in candidates if self.calendar.is_working_day(d)]
+        index = value.nth - 1 if value.nth > 0 else value.nth
+        if not -len(candidates) <= index < len(candidates):
+            self.issues.append(PlanIssue(Severity.ERROR, f"в {russian.MONTH_NOMINATIVE[value.month - 1]} {year} нет дня «{value}»", path))
+            return _Value(None, unknown=f"нет дня «{value}»")
+        day = candidates[index]
+        return _Value(day, explain=f"{value} {year} → {russian.format_date(day)}")
+
+    def month_bound(self, value: MonthRef, end: bool) -> _Value:
+        year = value.year or _year_for_month(value.month, self.roadmap)
+        day = _last_day(year, value.month) if end else dt.date(year, value.month, 1)
+        return _Value(day, explain=f"{russian.MONTH_NOMINATIVE[value.month - 1]} {year} → {russian.format_date(day)}")
+
+    def event_values(self, key: str, event: Event, edge: str, path: PathKey, label: str | None = None) -> list[_Value]:
+        bound = event.end if edge == "end" and event.end is not None else event.start
+        edge_word = "окончание" if edge == "end" else "начало"
+        if bound is None:
+            return [_Value(None, label=label, unknown=f"дата события «{event.title}» ({key}) ещё не известна")]
+        value = self.fixed_date(bound, ("events", key, "end" if edge == "end" and event.end else "start"))
+        assert value.day is not None
+        return [_Value(value.day, value.time, label, f"{edge_word} «{event.title}» ({russian.format_date(value.day)})")]
+
+    def stage_values(self, key: str, edge: str) -> list[_Value]:
+        planned = self.planned.get(key)
+        number = self.by_id[key].stage.display_number
+        if planned is None:
+            return [_Value(None, unknown=f"срок этапа {number} не вычислен")]
+        if planned.unknown:
+            return [_Value(None, unknown=f"этап {number}: {planned.unknown}")]
+        actual = self.completions.get(key) if edge == "done" else None
+        if actual is not None:
+            return [_Value(actual, None, None, f"выполнение этапа {number} ({russian.format_date(actual)}, факт)")]
+        values = []
+        for occurrence in planned.occurrences:
+            if occurrence.unknown:
+                values.append(_Value(None, label=occurrence.label, unknown=f"этап {number}: {occurrence.unknown}"))
+                continue
+            day = occurrence.start if edge == "start" and occurrence.start else occurrence.due
+            if day is None:
+                values.append(_Value(None, label=occurrence.label, unknown=f"у этапа {number} нет срока (постоянный)"))
+                continue
+            word = {"start": "начало этапа", "due": "срок этапа", "done": "выполнение этапа"}[edge]
+            note = ", по плану" if edge == "done" else ""
+            text = f"{word} {number} ({russian.format_date(day)}{note})"
+            chain = f"этап {number}: {occurrence.explain}" if occurrence.explain and not _is_leaf(occurrence.explain) else ""
+            values.append(_Value(day, occurrence.due_time, occurrence.label, text, chain=chain))
+        return values
+
+    def shift(self, value: _Value, offset: Offset | None, path: PathKey) -> _Value:
+        if value.day is None or offset is None:
+            if value.day is not None and offset is None:
+                return _Value(value.day, value.time, value.label, _join(f"{russian.format_date(value.day)} = {value.explain}", value.chain))
+            return value
+        day, time, amount = value.day, value.time, offset.amount
+        note = ""
+        if offset.unit == "d":
+            day = day + dt.timedelta(days=amount)
+        elif offset.unit == "w":
+            day = day + dt.timedelta(weeks=amount)
+        elif offset.unit == "mo":
+            day = _add_months(day, amount)
+        elif offset.unit == "wd":
+            result = self.calendar.add_working_days(day, amount)
+            skipped = self.calendar.days_off_between(day, result)
+            if skipped:
+                names = ", ".join(f"{russian.format_date(d)} {self.calendar.holiday_name(d) or 'выходной'}" for d in skipped[:3])
+                note = f" (нерабочие дни: {names})"
+            day = result
+        elif offset.unit == "h":
+            if time is None:
+                self.issues.append(
+                    PlanIssue(Severity.ERROR, f"сдвиг в часах требует времени у опорной даты ({value.explain}): укажите время, например 2024-05-20T10:00", path)
+                )
+                return _Value(None, label=value.label, unknown="сдвиг в часах от даты без времени")
+            moment = dt.datetime.combine(day, time) + dt.timedelta(hours=amount)
+            day, time = moment.date(), moment.time()
+        sign = "+" if amount >= 0 else "−"
+        shown = russian.format_date(day) + (f" {time:%H:%M}" if time else "")
+        step = f"{shown} = {value.explain} {sign} {_plural(amount, offset.unit)}{note}"
+        return _Value(day, time, value.label, _join(step, value.chain))
+
+    def resolve(self, expr: DateExpr, path: PathKey, end: bool) -> list[_Value]:
+        if isinstance(expr, (Absolute, DayMonth)):
+            return [self.fixed_date(expr, path)]
+        if isinstance(expr, MonthRef):
+            return [self.month_bound(expr, end)]
+        if isinstance(expr, NthWeekday):
+            return [self.nth_weekday(expr, path)]
+        anchor = expr.anchor
+        if anchor in self.roadmap.events:
+            if expr.edge not in ("start", "end"):
+                return [_Value(None, unknown=f"у события нет «.{expr.edge}»")]
+            values = self.event_values(anchor, self.roadmap.events[anchor], expr.edge, path)
+        elif anchor in self.groups:
+            if expr.edge not in ("start", "end"):
+                return [_Value(None, unknown=f"у событий нет «.{expr.edge}»")]
+            values = [
+                v
+                for key in self.groups[anchor]
+                for v in self.event_values(key, self.roadmap.events[key], expr.edge, path, self.roadmap.events[key].title)
+            ]
+        elif anchor in self.by_id:
+            edge = "due" if expr.edge == "end" else expr.edge
+            values = self.stage_values(anchor, edge)
+        else:
+            return [_Value(None, unknown=f"неизвестная опора «{anchor}»")]
+        return [self.shift(value, expr.offset, path) for value in values]
+
+    # --- stages ---------------------------------------------------------------------------------
+
+    def plan_stage(self, ref: StageRef, deps: tuple[str, ...]) -> PlannedStage:
+        stage = ref.stage
+        responsible = self.responsible(stage)
+        if stage.trigger is not None:
+            within = f"; срок — {_offset_words(stage.within)} после повода" if stage.within else ""
+            reason = f"по внешнему поводу: {stage.trigger}{within}"
+            return PlannedStage(ref, "triggered", (), deps, responsible, reason)
+        if stage.due == "continuous":
+            # "в течение учебного года": the school year itself, even when the plan's period is wider
+            start, end = self.roadmap.academic_year.start, self.roadmap.academic_year.end
+            explain = f"постоянно, с {russian.format_date(start)} по {russian.format_date(end)}"
+            return PlannedStage(ref, "continuous", (Occurrence(start, None, None, None, explain),), deps, responsible)
+        if stage.due == "immediately":
+            return self.plan_immediate(ref, deps, responsible)
+        if stage.months is not None:
+            occurrences = tuple(self.month_occurrence(month) for month in stage.months)
+            return PlannedStage(ref, "months", occurrences, deps, responsible)
+        if stage.recurring is not None:
+            occurrences = self.recurring_occurrences(stage, ref.path)
+            return PlannedStage(ref, "recurring", occurrences, deps, responsible)
+        assert stage.due is not None and not isinstance(stage.due, str)
+        dues = self.resolve(stage.due, ref.path + ("due",), end=True)
+        starts = self.resolve(stage.start, ref.path + ("start",), end=False) if stage.start is not None else None
+        occurrences = self.pair(starts, dues, ref.path)
+        kind = "window" if starts is not None else "deadline"
+        return PlannedStage(ref, kind, occurrences, deps, responsible)
+
+    def pair(self, starts: list[_Value] | None, dues: list[_Value], path: PathKey) -> tuple[Occurrence, ...]:
+        if starts is None:
+            return tuple(_occurrence(None, due) for due in dues)
+        if len(starts) == len(dues):
+            pairs = list(zip(starts, dues))
+        elif len(starts) == 1:
+            pairs = [(starts[0], due) for due in dues]
+        elif len(dues) == 1:
+            pairs = [(start, dues[0]) for start in starts]
+        else:
+            self.issues.append(PlanIssue(Severity.ERROR, "начало и срок относятся к разному числу событий", path + ("start",)))
+            pairs = list(zip(starts, dues))
+        result = []
+        for start, due in pairs:
+            occurrence = _occurrence(start, due)
+            if occurrence.start and occurrence.due and occurrence.start > occurrence.due:
+                self.issues.append(
+                    PlanIssue(
+                        Severity.ERROR,
+                        f"начало окна ({russian.format_date(occurrence.start)}) позже срока ({russian.format_date(occurrence.due)})",
+                        path + ("start",),
+                    )
+                )
+            result.append(occurrence)
+        return tuple(result)
+
+    def plan_immediate(self, ref: StageRef, deps: tuple[str, ...], responsible: tuple[str, ...]) -> PlannedStage:
+        if not deps:
+            self.issues.append(
+                PlanIssue(Severity.WARNING, "«незамедлительно» — но не сказано, после чего: укажите depends_on", ref.path + ("due",))
+            )
+            return PlannedStage(ref, "immediate", (), deps, responsible, "незамедлительно (не указано, после чего)")
+        latest: _Value | None = None
+        for dep in deps:
+            for value in self.stage_values(dep, "done"):
+                if value.unknown:
+                    return PlannedStage(ref, "immediate", (), deps, responsible, f"незамедлительно после того, как {value.unknown}")
+                if latest is None or (value.day and latest.day and value.day > latest.day):
+                    latest = value
+        assert latest is not None and latest.day is not None
+        explain = _join(f"{russian.format_date(latest.day)} = незамедлительно после: {latest.explain}", latest.chain)
+        return PlannedStage(ref, "immediate", (Occurrence(latest.day, latest.day, None, None, explain),), deps, responsible)
+
+    def month_occurrence(self, month: MonthRef) -> Occurrence:
+        start = self.month_bound(month, end=False)
+        end = self.month_bound(month, end=True)
+        assert start.day and end.day
+        label = f"{russian.MONTH_NOMINATIVE[month.month - 1]} {start.day.year}"
+        return Occurrence(start.day, end.day, None, label, f"с {russian.format_date(start.day)} по {russian.format_date(end.day)}")
+
+    def recurring_occurrences(self, stage: Stage, path: PathKey) -> tuple[Occurrence, ...]:
+        rule = stage.recurring
+        assert rule is not None
+        first, last = self.period
+        if rule.start is not None:
+            first = max(first, self.month_bound(rule.start, end=False).day or first)
+        if rule.end is not None:
+            last = min(last, self.month_bound(rule.end, end=True).day or last)
+        windows = _recurrence_windows(rule.every, first, last, self.roadmap.academic_year.first)
+        occurrences = []
+        for number, (start, end) in enumerate(windows, 1):
+            due = end
+            if rule.every == "month" and rule.day:
+                due = dt.date(end.year, end.month, min(rule.day, end.day))
+            if rule.every == "week" and rule.weekday:
+                weekday = russian.weekday_number(rule.weekday)
+                if weekday is None:
+                    self.issues.append(PlanIssue(Severity.ERROR, f"неизвестный день недели «{rule.weekday}»", path + ("recurring", "weekday")))
+                    weekday = 4
+                due = start + dt.timedelta(days=(weekday - start.weekday()) % 7)
+                if due > end:
+                    continue
+            label = _PERIOD_WORDS[rule.every].format(n=number, month=russian.MONTH_NOMINATIVE[start.month - 1], year=start.year)
+            explain = f"с {russian.format_date(start)} по {russian.format_date(end)}, срок {russian.format_date(due)}"
+            occurrences.append(Occurrence(start, due, None, label, explain))
+        return tuple(occurrences)
+
+    # --- checks on the computed plan -----------------------------------------------------------
+
+    def check_dates(self, planned: PlannedStage) -> None:
+        low, high = self.period
+        reported: set[str] = set()
+        for occurrence in planned.occurrences:
+            for name, day in (("start", occurrence.start), ("due", occurrence.due)):
+                if day is None:
+                    continue
+                self.reached_years.add(day.year)
+                if (low <= day <= high) or name in reported or planned.kind in ("recurring", "continuous"):
+                    continue
+                reported.add(name)
+                field_name = name if planned.kind in ("deadline", "window") else {"months": "months"}.get(planned.kind, "due")
+                self.issues.append(
+                    PlanIssue(
+                        Severity.WARNING,
+                        f"дата {russian.format_date(day)} вне учебного года {self.roadmap.academic_year} "
+                        f"({russian.format_date(low)} – {russian.format_date(high)}); возможно, опечатка в годе",
+                        planned.ref.path + (field_name,),
+                    )
+                )
+
+    def check_order(self, planned: PlannedStage) -> None:
+        """A stage due before a stage it depends on can never be done on time."""
+        if len(planned.occurrences) != 1 or planned.due is None or planned.kind == "continuous":
+            return
+        for dep in planned.depends_on:
+            other = self.planned.get(dep)
+            if other is None or len(other.occurrences) != 1 or other.due is None or other.kind == "continuous":
+                continue
+            if planned.due < other.due:
+                self.issues.append(
+                    PlanIssue(
+                        Severity.ERROR,
+                        f"срок этапа {planned.stage.display_number} ({russian.format_date(planned.due)}) раньше срока "
+                        f"этапа {other.stage.display_number} ({russian.format_date(other.due)}), от которого он зависит",
+                        planned.ref.path + ("due",),
+                    )
+                )
+
+    def check_calendar_coverage(self) -> None:
+        declared_years = {d.year for d in self.calendar.extra_working_days | self.calendar.extra_days_off}
+        unknown = sorted(y for y in self.reached_years if not self.calendar.knows_year(y) and y not in declared_years)
+        if unknown:
+            self.issues.append(
+                PlanIssue(
+                    Severity.WARNING,
+                    f"план доходит до {', '.join(map(str, unknown))} г., а официальные переносы выходных известны "
+                    f"только по {self.calendar.country.known_through} г.: когда их объявят, добавьте их в "
+                    "calendar.working_days и calendar.days_off",
+                    ("calendar",),
+                )
+            )
+
+    def run(self) -> Plan:
+        deps = {ref.stage.id: self.dependencies(ref.stage) for ref in self.refs}
+        order, cyclic = self.topological_order(deps)
+        for key in order:
+            planned = self.plan_stage(self.by_id[key], deps[key])
+            self.planned[key] = planned
+            self.check_dates(planned)
+            self.check_order(planned)
+        for key in cyclic:
+            ref = self.by_id[key]
+            self.planned[key] = PlannedStage(
+                ref, "deadline", (), deps[key], self.responsible(ref.stage), "срок не вычислен: этап в цикле зависимостей"
+            )
+        self.check_calendar_coverage()
+        ordered = {ref.stage.id: self.planned[ref.stage.id] for ref in self.refs if ref.stage.id in self.planned}
+        return Plan(self.roadmap, self.calendar, ordered, self.issues, self.period)
+
+
+_PERIOD_WORDS = {
+    "week": "неделя {n}",
+    "month": "{month} {year}",
+    "quarter": "{n}-я четверть",
+    "trimester": "{n}-й триместр",
+    "half_year": "{n}-е полугодие",
+}
+
+
+def _recurrence_windows(every: str, first: dt.date, last: dt.date, year: int) -> list[tuple[dt.date, dt.date]]:
+    """Windows of a recurring stage within [first, last]."""
+    if every == "week":
+        monday = first - dt.timedelta(days=first.weekday())
+        windows = []
+        while monday <= last:
+            windows.append((max(monday, first), min(monday + dt.timedelta(days=6), last)))
+            monday += dt.timedelta(days=7)
+        return windows
+    if every == "month":
+        windows = []
+        cursor = dt.date(first.year, first.month, 1)
+        while cursor <= last:
+            windows.append((max(cursor, first), min(_last_day(cursor.year, cursor.month), last)))
+            cursor = _add_months(cursor, 1)
+        return windows
+    # School terms: trimesters Sep–Nov, Dec–Feb, Mar–May; quarters Sep–Oct, Nov–Dec, Jan–Mar, Apr–May.
+    terms = {
+        "trimester": [((year, 9, 1), (year, 11, 30)), ((year, 12, 1), (year + 1, 2, 0)), ((year + 1, 3, 1), (year + 1, 5, 31))],
+        "quarter": [((year, 9, 1), (year, 10, 31)), ((year, 11, 1), (year, 12, 31)), ((year + 1, 1, 1), (year + 1, 3, 31)), ((year + 1, 4, 1), (year + 1, 5, 31))],
+        "half_year": [((year, 9, 1), (year, 12, 31)), ((year + 1, 1, 1), (year + 1, 5, 31))],
+    }[every]
+    windows = []
+    for (y1, m1, d1), (y2, m2, d2) in terms:
+        start = dt.date(y1, m1, d1)
+        end = _last_day(y2, m2) if d2 == 0 else dt.date(y2, m2, d2)
+        if end < first or start > last:
+            continue
+        windows.append((max(start, first), min(end, last)))
+    return windows
+
+
+def _join(step: str, chain: str) -> str:
+    return f"{step} ← {chain}" if chain else step
+
+
+def _is_leaf(explain: str) -> bool:
+    """An explanation that is just a date needs no '← …' continuation."""
+    return "=" not in explain and "→" not in explain
+
+
+def _offset_words(offset: Offset | None) -> str:
+    return _plural(offset.amount, offset.unit) if offset else ""
+
+
+def _occurrence(start: _Value | None, due: _Value) -> Occurrence:
+    unknown = due.unknown or (start.unknown if start else None)
+    label = due.label or (start.label if start else None)
+    if unknown:
+        return Occurrence(None, None, None, label, "", unknown)
+    if start is None:
+        return Occurrence(None, due.day, due.time, label, due.explain)
+    explain = f"с {start.explain} по {due.explain}" if start.explain != due.explain else due.explain
+    return Occurrence(start.day, due.day, due.time, label, explain)
+
+
+def compute_plan(
+    roadmap: Roadmap,
+    calendar: WorkCalendar | None = None,
+    completions: Mapping[str, dt.date] | None = None,
+) -> Plan:
+    """Plan every stage of a validated roadmap (see module docstring)."""
+    return _Planner(roadmap, calendar or calendar_for(roadmap), completions or {}).run()

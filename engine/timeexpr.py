@@ -1,0 +1,309 @@
+"""Deadline expressions: the small language a roadmap uses to say *when*.
+
+A roadmap writes dates the way the source documents do, and this module turns each written
+form into a typed value that the planner can resolve:
+
+===============================  ==========================================
+written                          value
+===============================  ==========================================
+``2024-09-06``, ``06.09.2024г.``  `Absolute` (optionally with a time)
+``30.09``, ``10 августа``         `DayMonth` (year taken from the academic year)
+``сентябрь``, ``2022-08``         `MonthRef` (first or last day, by context)
+``первая среда декабря``          `NthWeekday` (``второй рабочий понедельник мая``)
+``testing.start - 3d``            `Relative` to an event's start/end or a stage's
+``upload.done + 3wd``             start/due/done, offset in d, wd, h, w, mo
+===============================  ==========================================
+
+Parsing raises `ExprError` with a message in Russian; positions are added by the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal, Union
+
+from engine import russian
+
+Unit = Literal["d", "wd", "h", "w", "mo"]
+UNIT_LIMITS: dict[str, int] = {"d": 400, "wd": 260, "h": 24 * 400, "w": 60, "mo": 13}
+UNIT_WORDS: dict[str, tuple[str, str, str]] = {
+    "d": ("день", "дня", "дней"),
+    "wd": ("рабочий день", "рабочих дня", "рабочих дней"),
+    "h": ("час", "часа", "часов"),
+    "w": ("неделя", "недели", "недель"),
+    "mo": ("месяц", "месяца", "месяцев"),
+}
+EVENT_EDGES = ("start", "end")
+STAGE_EDGES = ("start", "due", "done")
+
+
+class ExprError(ValueError):
+    """A deadline that cannot be understood; the message is meant for the roadmap's author."""
+
+
+@dataclass(frozen=True)
+class Absolute:
+    day: dt.date
+    time: dt.time | None = None
+    stated_weekday: int | None = None  # the weekday the document wrote next to the date
+
+    def __str__(self) -> str:
+        text = self.day.isoformat()
+        return f"{text}T{self.time:%H:%M}" if self.time else text
+
+
+@dataclass(frozen=True)
+class DayMonth:
+    day: int
+    month: int
+    stated_weekday: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.day:02d}.{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class MonthRef:
+    month: int
+    year: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}" if self.year else russian.MONTH_NOMINATIVE[self.month - 1]
+
+
+@dataclass(frozen=True)
+class NthWeekday:
+    nth: int  # 1..5, or -1 for the last
+    weekday: int  # Monday = 0
+    month: int
+    year: int | None = None
+    working: bool = False  # count only weekdays that are working days
+
+    def __str__(self) -> str:
+        gender = russian.WEEKDAY_GENDER[self.weekday]
+        ordinal = russian.ORDINAL_WORDS[self.nth][gender]
+        working = ("рабочий ", "рабочая ", "рабочее ")[gender] if self.working else ""
+        return f"{ordinal} {working}{russian.WEEKDAY_NAMES[self.weekday]} {russian.MONTH_GENITIVE[self.month - 1]}"
+
+
+@dataclass(frozen=True)
+class Offset:
+    amount: int  # signed
+    unit: Unit
+
+    def __str__(self) -> str:
+        sign = "+" if self.amount >= 0 else "-"
+        return f"{sign} {abs(self.amount)} {russian.plural(self.amount, *UNIT_WORDS[self.unit])}"
+
+
+@dataclass(frozen=True)
+class Relative:
+    anchor: str  # event id, event group, or stage id
+    edge: str  # start | end | done | due
+    offset: Offset | None = None
+
+    def __str__(self) -> str:
+        base = f"{self.anchor}.{self.edge}"
+        if self.offset is None:
+            return base
+        sign = "+" if self.offset.amount >= 0 else "-"
+        return f"{base} {sign} {abs(self.offset.amount)}{self.offset.unit}"
+
+
+DateExpr = Union[Absolute, DayMonth, MonthRef, NthWeekday, Relative]
+
+_YEAR_SUFFIX = re.compile(r"\s*г(?:ода|\.)?\s*\.?$", re.IGNORECASE)
+_WEEKDAY_NOTE = re.compile(r"^(?P<body>.+?)[\s,]*\(?\s*(?P<wd>[А-Яа-яЁёA-Za-z]+)\.?\s*\)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?$")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?:\s+(\d{1,2}):(\d{2}))?$")
+_DAY_MONTH_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
+_DAY_MONTH_WORD = re.compile(r"^(\d{1,2})\s+([А-Яа-яЁёA-Za-z]+)(?:\s+(\d{4}))?$")
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_MONTH_WORD = re.compile(r"^([А-Яа-яЁёA-Za-z]+)\.?(?:\s+(\d{4}))?$")
+_NTH = re.compile(
+    r"^(?P<nth>[А-Яа-яЁё]+)\s+(?:(?P<working>рабоч[А-Яа-яЁё]*)\s+)?(?P<wd>[А-Яа-яЁё]+)\s+"
+    r"(?P<month>[А-Яа-яЁё]+)(?:\s+(?P<year>\d{4}))?$"
+)
+_RELATIVE = re.compile(
+    r"^(?P<anchor>[A-Za-z_][A-Za-z0-9_-]*)\.(?P<edge>[A-Za-z]+)"
+    r"(?:\s*(?P<sign>[+-])\s*(?P<amount>\S+?)\s*(?P<unit>[A-Za-zА-Яа-я]+))?$"
+)
+_SIGNED_OFFSET = re.compile(r"^(?P<sign>[+-])?\s*(?P<amount>\d+)\s*(?P<unit>[A-Za-z]+)$")
+
+HINT = (
+    "ожидается дата (2024-09-06 или 06.09.2024), день и месяц (30.09, «10 августа»), месяц "
+    "(«сентябрь», 2022-08), «первая среда декабря» или сдвиг от события/этапа "
+    "(testing.start - 3d, upload.done + 3wd)"
+)
+
+
+def _make_date(year: int, month: int, day: int, original: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ExprError(f"такой даты не существует: «{original}»") from None
+
+
+def _make_time(hour: str | None, minute: str | None, original: str) -> dt.time | None:
+    if hour is None:
+        return None
+    try:
+        return dt.time(int(hour), int(minute or 0))
+    except ValueError:
+        raise ExprError(f"такого времени не существует: «{original}»") from None
+
+
+def _check_day_month(day: int, month: int, original: str) -> None:
+    # 29.02 is accepted here; whether it exists depends on the year it resolves to.
+    _make_date(2024, month, day, original)
+
+
+def parse_offset(value: object) -> Offset:
+    """Parse a stand-alone offset such as ``3wd`` or ``-2d`` (used by ``within`` fields)."""
+    text = str(value).strip()
+    match = _SIGNED_OFFSET.match(text)
+    if not match:
+        raise ExprError(f"непонятный срок «{text}»: ожидается число и единица (3d, 3wd, 2h, 1w, 2mo)")
+    return _offset(match["sign"] or "+", match["amount"], match["unit"], text)
+
+
+def _offset(sign: str, amount_text: str, unit: str, original: str) -> Offset:
+    if not amount_text.isdigit():
+        raise ExprError(
+            f"сдвиг «{original}»: после знака {sign} нужно неотрицательное целое число, "
+            f"а не «{amount_text}»"
+        )
+    if unit not in UNIT_LIMITS:
+        raise ExprError(
+            f"неизвестная единица «{unit}» в «{original}»: d — календарные дни, wd — рабочие дни, "
+            "h — часы, w — недели, mo — месяцы"
+        )
+    amount = int(amount_text)
+    if amount > UNIT_LIMITS[unit]:
+        raise ExprError(
+            f"слишком большой сдвиг «{original}»: больше {UNIT_LIMITS[unit]} "
+            f"{russian.plural(UNIT_LIMITS[unit], *UNIT_WORDS[unit])} — это за пределами учебного года"
+        )
+    return Offset(amount if sign == "+" else -amount, unit)  # type: ignore[arg-type]
+
+
+def _split_weekday_note(text: str) -> tuple[str, int | None]:
+    """'20.09.2024 (пятница)' -> ('20.09.2024', 4). A note is only split off after a date."""
+    match = _WEEKDAY_NOTE.match(text)
+    if not match or not re.search(r"\d", match["body"]):
+        return text, None
+    weekday = russian.weekday_number(match["wd"])
+    if weekday is None:
+        return text, None
+    return match["body"].strip(), weekday
+
+
+def parse_expr(value: object) -> DateExpr:
+    """Parse one deadline written in a roadmap (a YAML date, a string or a mapping)."""
+    if isinstance(value, (Absolute, DayMonth, MonthRef, NthWeekday, Relative)):
+        return value
+    if isinstance(value, dt.datetime):
+        return Absolute(value.date(), value.time().replace(second=0, microsecond=0))
+    if isinstance(value, dt.date):
+        return Absolute(value)
+    if isinstance(value, dict):
+        return _parse_nth_mapping(value)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ExprError(f"непонятный срок: {HINT}")
+    original = str(value).strip()
+    if not original:
+        raise ExprError(f"пустой срок: {HINT}")
+    relative = _RELATIVE.match(original)
+    if relative:
+        return _parse_relative(relative, original)
+    text = _YEAR_SUFFIX.sub("", original)
+    text = re.sub(r"^(до|по|не позднее|с)\s+", "", text, flags=re.IGNORECASE)
+    body, weekday = _split_weekday_note(text)
+    parsed = _parse_plain(body, original, weekday)
+    if parsed is None:
+        raise ExprError(f"непонятный срок «{original}»: {HINT}")
+    return parsed
+
+
+def _parse_plain(text: str, original: str, weekday: int | None) -> DateExpr | None:
+    if m := _ISO.match(text):
+        day = _make_date(int(m[1]), int(m[2]), int(m[3]), original)
+        return Absolute(day, _make_time(m[4], m[5], original), weekday)
+    if m := _DOTTED.match(text):
+        year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+        day = _make_date(year, int(m[2]), int(m[1]), original)
+        return Absolute(day, _make_time(m[4], m[5], original), weekday)
+    if m := _DAY_MONTH_DOTTED.match(text):
+        _check_day_month(int(m[1]), int(m[2]), original)
+        return DayMonth(int(m[1]), int(m[2]), weekday)
+    if m := _DAY_MONTH_WORD.match(text):
+        month = russian.month_number(m[2])
+        if month is None:
+            return None
+        if m[3]:
+            return Absolute(_make_date(int(m[3]), month, int(m[1]), original), None, weekday)
+        _check_day_month(int(m[1]), month, original)
+        return DayMonth(int(m[1]), month, weekday)
+    if m := _YEAR_MONTH.match(text):
+        if not 1 <= int(m[2]) <= 12:
+            raise ExprError(f"такого месяца не существует: «{original}»")
+        return MonthRef(int(m[2]), int(m[1]))
+    if m := _MONTH_WORD.match(text):
+        month = russian.month_number(m[1])
+        return MonthRef(month, int(m[2]) if m[2] else None) if month else None
+    if m := _NTH.match(text):
+        return _parse_nth_words(m, original)
+    return None
+
+
+def _parse_nth_words(m: re.Match[str], original: str) -> NthWeekday | None:
+    nth = russian.ordinal_number(m["nth"])
+    weekday = russian.weekday_number(m["wd"])
+    month = russian.month_number(m["month"])
+    if nth is None or weekday is None or month is None:
+        return None
+    return NthWeekday(nth, weekday, month, int(m["year"]) if m["year"] else None, bool(m["working"]))
+
+
+def _parse_nth_mapping(value: dict[str, object]) -> NthWeekday:
+    allowed = {"nth", "weekday", "month", "year", "working"}
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ExprError(f"неизвестные поля {', '.join(unknown)}; допустимы: {', '.join(sorted(allowed))}")
+    try:
+        nth = int(value["nth"])  # type: ignore[call-overload]
+        weekday = russian.weekday_number(str(value["weekday"]))
+        month_value = value["month"]
+        month = month_value if isinstance(month_value, int) else russian.month_number(str(month_value))
+    except KeyError as missing:
+        raise ExprError(f"для «n-го дня недели месяца» нужно поле {missing}") from None
+    except (TypeError, ValueError):
+        raise ExprError("nth должно быть числом от 1 до 5 или -1 (последний)") from None
+    if nth not in (1, 2, 3, 4, 5, -1):
+        raise ExprError("nth должно быть числом от 1 до 5 или -1 (последний)")
+    if weekday is None:
+        raise ExprError(f"неизвестный день недели «{value['weekday']}»")
+    if not isinstance(month, int) or not 1 <= month <= 12:
+        raise ExprError(f"неизвестный месяц «{value['month']}»")
+    year = value.get("year")
+    return NthWeekday(nth, weekday, month, int(year) if year is not None else None, bool(value.get("working", False)))  # type: ignore[call-overload]
+
+
+def _parse_relative(m: re.Match[str], original: str) -> Relative:
+    edge = m["edge"]
+    if edge not in EVENT_EDGES + STAGE_EDGES:
+        raise ExprError(
+            f"«{original}»: после точки ожидается start, end (для события) или start, due, done "
+            f"(для этапа), а не «{edge}»"
+        )
+    offset = None
+    if m["sign"]:
+        offset = _offset(m["sign"], m["amount"], m["unit"], original)
+    if edge == "done" and offset is not None and offset.amount < 0:
+        raise ExprError(
+            f"«{original}»: нельзя отсчитывать срок назад от выполнения этапа — "
+            "выполнение ещё не известно заранее; используйте .due"
+        )
+    return Relative(m["anchor"], edge, offset)

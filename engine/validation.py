@@ -1,0 +1,76 @@
+"""One call from a file to a checked plan: load, check references, plan, and report it all.
+
+This is what `cyclogram validate`, `show` and `plan` share. Errors of every phase are collected;
+planning happens only when the roadmap loaded and its references hold, so that a broken file
+never produces dates that look trustworthy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.checks import check_references
+from engine.diagnostics import Diagnostic, Report
+from engine.loader import Loaded, format_path, load_file, load_text
+from engine.model import Roadmap
+from engine.plan import Plan, PlanIssue, compute_plan
+from engine.yamlsource import MAX_FILE_BYTES
+
+
+@dataclass
+class Checked:
+    path: str
+    roadmap: Roadmap | None
+    plan: Plan | None
+    report: Report
+
+
+def _to_diagnostics(issues: list[PlanIssue], loaded: Loaded) -> list[Diagnostic]:
+    data = _data_view(loaded.roadmap)
+    return [
+        Diagnostic(issue.severity, issue.message, loaded.path, loaded.source_map.value(issue.path), format_path(issue.path, data))
+        for issue in issues
+    ]
+
+
+def _data_view(roadmap: Roadmap | None) -> object:
+    """Enough of the file's shape for readable field paths (ids of list items)."""
+    if roadmap is None:
+        return {}
+
+    def section(s: object) -> dict[str, object]:
+        return {
+            "number": getattr(s, "number"),
+            "stages": [{"id": st.id} for st in getattr(s, "stages")],
+            "sections": [section(c) for c in getattr(s, "sections")],
+        }
+
+    return {
+        "stages": [{"id": st.id} for st in roadmap.stages],
+        "sections": [section(s) for s in roadmap.sections],
+    }
+
+
+def check_loaded(loaded: Loaded, completions: Mapping[str, dt.date] | None = None) -> Checked:
+    report = loaded.report
+    roadmap = loaded.roadmap
+    if roadmap is None:
+        return Checked(loaded.path, None, None, report)
+    reference_issues = check_references(roadmap)
+    report.diagnostics.extend(_to_diagnostics(reference_issues, loaded))
+    if not report.ok:
+        return Checked(loaded.path, roadmap, None, report)
+    plan = compute_plan(roadmap, completions=completions)
+    report.diagnostics.extend(_to_diagnostics(plan.issues, loaded))
+    return Checked(loaded.path, roadmap, plan, report)
+
+
+def check_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES, completions: Mapping[str, dt.date] | None = None) -> Checked:
+    return check_loaded(load_file(path, max_bytes), completions)
+
+
+def check_text(text: str, name: str = "<roadmap>") -> Checked:
+    return check_loaded(load_text(text, name))

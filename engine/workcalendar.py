@@ -1,0 +1,208 @@
+"""The Russian working-day calendar: official holidays and transferred working days.
+
+The facts come from the `holidays` package (``RU``, ``language="ru"``), which knows the
+government's transfer decrees up to a certain year. Importing `holidays` costs ~180 ms because it
+loads every country, so the days it yields are cached as JSON per library version in the user's
+cache directory; the CLI reads the cache and never imports the library once the cache exists.
+
+A roadmap may add local days off and working days (``calendar.days_off`` /
+``calendar.working_days``), which is also how a school covers a year the library does not know yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+CACHE_FORMAT = 1
+FIRST_CACHED_YEAR = 2015
+YEARS_AFTER_KNOWN = 3  # fixed holidays are still right after the last known transfer decree
+
+
+@dataclass(frozen=True)
+class CountryDays:
+    """Days that differ from the plain Monday–Friday week, for a span of years."""
+
+    holidays: dict[dt.date, str]  # non-working days with their names (incl. transferred days off)
+    weekend_workdays: frozenset[dt.date]  # Saturdays/Sundays made working by transfers
+    known_through: int  # last year for which official transfers are known
+    first_year: int
+    last_year: int
+
+
+def _holidays_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("holidays")
+    except PackageNotFoundError:  # pragma: no cover - it is a hard dependency
+        return "unknown"
+
+
+def _cache_dir() -> Path:
+    explicit = os.environ.get("CYCLOGRAM_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cyclogram"
+
+
+def _compute_ru_days(first_year: int, last_year: int | None) -> CountryDays:
+    import holidays  # deliberately lazy: see module docstring
+
+    probe_last = last_year if last_year is not None else dt.date.today().year + 10
+    ru = holidays.country_holidays("RU", language="ru", years=range(first_year, probe_last + 1))
+    # The library has no "decrees known through" attribute; the last year with a transfer
+    # (a weekend made working, or a day off moved) is the last year a decree was recorded for.
+    transfers = [d.year for d in ru.weekend_workdays]
+    transfers += [d.year for d, name in ru.items() if "перенесено" in str(name).lower()]
+    known_through = max(transfers)
+    last = last_year if last_year is not None else known_through + YEARS_AFTER_KNOWN
+    days = {day: str(name) for day, name in ru.items() if day.year <= last}
+    workdays = frozenset(d for d in ru.weekend_workdays if first_year <= d.year <= last)
+    return CountryDays(days, workdays, known_through, first_year, last)
+
+
+def _to_json(days: CountryDays, library_version: str) -> dict[str, object]:
+    return {
+        "format": CACHE_FORMAT,
+        "holidays_version": library_version,
+        "known_through": days.known_through,
+        "first_year": days.first_year,
+        "last_year": days.last_year,
+        "holidays": {d.isoformat(): name for d, name in sorted(days.holidays.items())},
+        "weekend_workdays": sorted(d.isoformat() for d in days.weekend_workdays),
+    }
+
+
+def _from_json(data: dict[str, object]) -> CountryDays:
+    holidays_map = data["holidays"]
+    workdays = data["weekend_workdays"]
+    assert isinstance(holidays_map, dict) and isinstance(workdays, list)
+    return CountryDays(
+        {dt.date.fromisoformat(k): v for k, v in holidays_map.items()},
+        frozenset(dt.date.fromisoformat(d) for d in workdays),
+        int(data["known_through"]),  # type: ignore[arg-type]
+        int(data["first_year"]),  # type: ignore[arg-type]
+        int(data["last_year"]),  # type: ignore[arg-type]
+    )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@lru_cache(maxsize=1)
+def russian_days() -> CountryDays:
+    """RU holidays and weekend workdays, from the per-version cache or computed and cached."""
+    library_version = _holidays_version()
+    path = _cache_dir() / f"ru-days-holidays-{library_version}-v{CACHE_FORMAT}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") == CACHE_FORMAT and data.get("holidays_version") == library_version:
+            return _from_json(data)
+    except (OSError, ValueError, KeyError, AssertionError, TypeError):
+        pass  # missing or damaged cache: rebuild it below
+    days = _compute_ru_days(FIRST_CACHED_YEAR, None)
+    try:
+        _write_atomically(path, json.dumps(_to_json(days, library_version), ensure_ascii=False))
+    except OSError:
+        pass  # a read-only home is no reason to fail; we just pay the import next time
+    return days
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Answers "is this a working day?" and counts working days, Russian rules plus local days."""
+
+    country: CountryDays
+    extra_days_off: frozenset[dt.date] = field(default_factory=frozenset)
+    extra_working_days: frozenset[dt.date] = field(default_factory=frozenset)
+    extra_names: dict[dt.date, str] = field(default_factory=dict)
+
+    @classmethod
+    def russia(
+        cls,
+        days_off: dict[dt.date, str] | None = None,
+        working_days: frozenset[dt.date] | None = None,
+    ) -> WorkCalendar:
+        days_off = days_off or {}
+        return cls(russian_days(), frozenset(days_off), working_days or frozenset(), dict(days_off))
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        if day in self.extra_days_off:
+            return False
+        if day in self.country.weekend_workdays:
+            return True
+        if day in self.country.holidays:
+            return False
+        return day.weekday() < 5
+
+    def is_declared(self, day: dt.date) -> bool:
+        """True when the day's status comes from the roadmap itself (local days off/working days)."""
+        return day in self.extra_working_days or day in self.extra_days_off
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        return self.extra_names.get(day) or self.country.holidays.get(day)
+
+    def knows_year(self, year: int) -> bool:
+        """Whether official transfers are known for this year (from the library)."""
+        return year <= self.country.known_through
+
+    def add_working_days(self, start: dt.date, count: int) -> dt.date:
+        """The |count|-th working day after (count > 0) or before (count < 0) `start`.
+
+        With count == 0, `start` itself if it is a working day, else the next working day.
+        """
+        day = start
+        if count == 0:
+            while not self.is_working_day(day):
+                day += dt.timedelta(days=1)
+            return day
+        step = dt.timedelta(days=1 if count > 0 else -1)
+        remaining = abs(count)
+        while remaining:
+            day += step
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end]; negative when end is before start."""
+        if end == start:
+            return 0
+        sign = 1 if end > start else -1
+        low, high = (start, end) if sign > 0 else (end, start)
+        count = 0
+        day = low + dt.timedelta(days=1)
+        while day <= high:
+            if self.is_working_day(day):
+                count += 1
+            day += dt.timedelta(days=1)
+        return sign * count
+
+    def days_off_between(self, start: dt.date, end: dt.date) -> list[dt.date]:
+        """Non-working weekdays (holidays) strictly between two dates, for explanations."""
+        low, high = min(start, end), max(start, end)
+        day = low + dt.timedelta(days=1)
+        found = []
+        while day < high:
+            if day.weekday() < 5 and not self.is_working_day(day):
+                found.append(day)
+            day += dt.timedelta(days=1)
+        return found
