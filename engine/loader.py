@@ -96,6 +96,16 @@ _TYPE_WORDS = {
 }
 
 
+def _echo(value: object) -> str:
+    """The value to quote back in a message; anything that could be a credential is hidden."""
+    from engine.model import looks_secret
+
+    text = str(value)
+    if looks_secret(text):
+        return "значение скрыто"
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
 def _translate(error: dict[str, Any], data: Any) -> tuple[str, PathKey, bool]:
     """Russian message for one pydantic error; returns (message, path, point_at_key)."""
     kind = error["type"]
@@ -125,13 +135,19 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[str, PathKey, bool]:
     if kind == "string_too_long":
         return "слишком длинный текст", loc, False
     if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"недопустимое значение «{error.get('input')}»; допустимо: {expected}", loc, False
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        choices = ", ".join(part.strip(" '") for part in expected.replace(" or ", ", ").split(","))
+        return f"недопустимое значение «{_echo(error.get('input'))}»; допустимо: {choices}", loc, False
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return f"число вне допустимых пределов ({error['msg']})", loc, False
     if kind in _TYPE_WORDS:
         given = error.get("input")
-        shown = f", а указано «{given}»" if isinstance(given, (str, int, float)) and not isinstance(given, bool) else ""
+        secret_place = "contacts" in loc
+        shown = (
+            f", а указано «{_echo(given)}»"
+            if isinstance(given, (str, int, float)) and not isinstance(given, bool) and not secret_place
+            else ""
+        )
         return f"{_TYPE_WORDS[kind]}{shown}", loc, False
     return error["msg"], loc, False
 
@@ -147,9 +163,17 @@ def _strip_union_tags(loc: PathKey) -> PathKey:
 def schema_diagnostics(error: ValidationError, data: Any, file: str, source_map: SourceMap) -> list[Diagnostic]:
     seen: set[tuple[PathKey, str]] = set()
     diagnostics = []
-    for item in error.errors():
-        item = dict(item)
-        item["loc"] = _strip_union_tags(tuple(item["loc"]))
+    errors = [dict(item, loc=_strip_union_tags(tuple(item["loc"]))) for item in error.errors()]
+    # A misspelt key ("titel") already says "did you mean «title»"; "title is missing" is noise.
+    unknown_keys: dict[PathKey, list[str]] = {}
+    for item in errors:
+        if item["type"] == "extra_forbidden":
+            unknown_keys.setdefault(item["loc"][:-1], []).append(str(item["loc"][-1]))
+    for item in errors:
+        if item["type"] == "missing" and difflib.get_close_matches(
+            str(item["loc"][-1]), unknown_keys.get(item["loc"][:-1], []), n=1, cutoff=0.6
+        ):
+            continue
         message, loc, at_key = _translate(item, data)
         if (loc, message) in seen:
             continue
@@ -164,7 +188,8 @@ def load_text(text: str, file: str) -> Loaded:
     try:
         document = parse_document(text)
     except SourceError as error:
-        report.diagnostics.append(Diagnostic(Severity.ERROR, error.message, file, error.position))
+        field = format_path(error.path, error.partial or {}) if error.path else ""
+        report.diagnostics.append(Diagnostic(Severity.ERROR, error.message, file, error.position, field))
         return Loaded(file, None, SourceMap(), report)
     for duplicate in document.duplicates:
         report.diagnostics.append(

@@ -37,6 +37,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 _DATE_EXPR_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "format": "date"},
+        {"type": "number", "description": "30.09 без кавычек: день и месяц"},
         {
             "type": "string",
             "description": (
@@ -168,22 +169,47 @@ class DayNote(Strict):
     name: Text | None = Field(None, description="Почему день нерабочий/рабочий")
 
 
+def _day_note(value: object) -> DayNote:
+    """A declared day: a bare date (2028-03-06) or {date: 2028-03-06, name: …}."""
+    if isinstance(value, DayNote):
+        return value
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"date", "name"})
+        if unknown:
+            raise ValueError(f"неизвестные поля {', '.join(unknown)}: у дня есть только date и name")
+        if "date" not in value:
+            raise ValueError("не указана дата (date)")
+        name = value.get("name")
+        return DayNote(date=_absolute_or_day_month(value["date"]), name=str(name) if name is not None else None)
+    return DayNote(date=_absolute_or_day_month(value))
+
+
+DayNoteField = Annotated[
+    DayNote,
+    PlainValidator(_day_note),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "description": "2028-03-06 или 06.03.2028"},
+                {
+                    "type": "object",
+                    "properties": {"date": {"type": "string"}, "name": {"type": "string"}},
+                    "required": ["date"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    ),
+]
+
+
 class CalendarSpec(Strict):
     country: Literal["RU"] = Field("RU", description="Производственный календарь страны")
-    days_off: list[FixedDate | DayNote] = Field(
-        default_factory=list, description="Дополнительные местные нерабочие дни"
-    )
-    working_days: list[FixedDate | DayNote] = Field(
+    days_off: list[DayNoteField] = Field(default_factory=list, description="Дополнительные местные нерабочие дни")
+    working_days: list[DayNoteField] = Field(
         default_factory=list,
         description="Дополнительные рабочие дни (переносы на годы, которых библиотека ещё не знает)",
     )
-
-    @field_validator("days_off", "working_days", mode="before")
-    @classmethod
-    def _wrap(cls, value: object) -> object:
-        if not isinstance(value, list):
-            return value
-        return [item if isinstance(item, dict) else {"date": item} for item in value]
 
 
 class Approval(Strict):
@@ -235,6 +261,11 @@ _URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s]*:[^/@\s]*@", re.IGN
 _EMAIL = re.compile(r"^[^@\s:/]+@[^@\s:/]+\.[^@\s:/]+$")
 
 
+def looks_secret(value: str) -> bool:
+    """A bot token, a URL with a password, or any Apprise-style URL (which may carry one)."""
+    return bool(_BOT_TOKEN.search(value) or _URL_CREDENTIALS.search(value) or "://" in value)
+
+
 def _refuse_secret(value: str) -> None:
     """Credentials never live in a roadmap; the value itself is never echoed back."""
     if _BOT_TOKEN.search(value) or _URL_CREDENTIALS.search(value):
@@ -277,6 +308,11 @@ class Contacts(Strict):
     apprise: list[
         Annotated[str, PlainValidator(_apprise_contact), WithJsonSchema({"type": "string", "pattern": "^secret:"})]
     ] = Field(default_factory=list)
+
+    @field_validator("apprise", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
 
     @property
     def any(self) -> bool:
@@ -321,6 +357,15 @@ class Recurrence(Strict):
     )
     day: Annotated[int, Field(ge=1, le=31)] | None = Field(None, description="Число месяца срока (для month)")
     weekday: str | None = Field(None, description="День недели срока (для week)")
+
+    @field_validator("weekday")
+    @classmethod
+    def _weekday(cls, value: str | None) -> str | None:
+        from engine.russian import weekday_number
+
+        if value is not None and weekday_number(value) is None:
+            raise ValueError(f"неизвестный день недели «{value}»; пишите: понедельник … воскресенье или monday … sunday")
+        return value
     start: MonthField | None = Field(None, description="С какого месяца")
     end: MonthField | None = Field(None, description="По какой месяц")
 

@@ -126,8 +126,7 @@ class _Value:
 
 
 def calendar_for(roadmap: Roadmap) -> WorkCalendar:
-    def day_of(entry: object) -> tuple[dt.date, str]:
-        note = entry if isinstance(entry, DayNote) else DayNote(date=entry)  # type: ignore[arg-type]
+    def day_of(note: DayNote) -> tuple[dt.date, str]:
         fixed = note.date
         day = fixed.day if isinstance(fixed, Absolute) else _day_month(fixed, roadmap)
         return day, note.name or "местный нерабочий день"
@@ -290,7 +289,7 @@ class _Planner:
             candidates = [d for d in candidates if self.calendar.is_working_day(d)]
         index = value.nth - 1 if value.nth > 0 else value.nth
         if not -len(candidates) <= index < len(candidates):
-            self.issues.append(PlanIssue(Severity.ERROR, f"в {russian.MONTH_NOMINATIVE[value.month - 1]} {year} нет дня «{value}»", path))
+            self.issues.append(PlanIssue(Severity.ERROR, f"в {russian.MONTH_PREPOSITIONAL[value.month - 1]} {year} нет дня «{value}»", path))
             return _Value(None, unknown=f"нет дня «{value}»")
         day = candidates[index]
         return _Value(day, explain=f"{value} {year} → {russian.format_date(day)}")
@@ -340,6 +339,14 @@ class _Planner:
             if value.day is not None and offset is None:
                 return _Value(value.day, value.time, value.label, _join(f"{russian.format_date(value.day)} = {value.explain}", value.chain))
             return value
+        try:
+            return self._shift(value, offset, path)
+        except OverflowError:
+            self.issues.append(PlanIssue(Severity.ERROR, f"срок выходит за пределы календаря: {value.explain} {offset}", path))
+            return _Value(None, label=value.label, unknown="срок выходит за пределы календаря")
+
+    def _shift(self, value: _Value, offset: Offset, path: PathKey) -> _Value:
+        assert value.day is not None
         day, time, amount = value.day, value.time, offset.amount
         note = ""
         if offset.unit == "d":
@@ -490,9 +497,7 @@ class _Planner:
                 due = dt.date(end.year, end.month, min(rule.day, end.day))
             if rule.every == "week" and rule.weekday:
                 weekday = russian.weekday_number(rule.weekday)
-                if weekday is None:
-                    self.issues.append(PlanIssue(Severity.ERROR, f"неизвестный день недели «{rule.weekday}»", path + ("recurring", "weekday")))
-                    weekday = 4
+                assert weekday is not None  # checked by the schema
                 due = start + dt.timedelta(days=(weekday - start.weekday()) % 7)
                 if due > end:
                     continue
@@ -556,7 +561,24 @@ class _Planner:
                 )
             )
 
+    def check_events(self) -> None:
+        for key, event in self.roadmap.events.items():
+            if event.start is None or event.end is None:
+                continue
+            start = self.fixed_date(event.start, ("events", key, "start"))
+            end = self.fixed_date(event.end, ("events", key, "end"))
+            if start.day and end.day and end.day < start.day:
+                self.issues.append(
+                    PlanIssue(
+                        Severity.ERROR,
+                        f"событие «{event.title}» заканчивается ({russian.format_date(end.day)}) раньше, чем начинается "
+                        f"({russian.format_date(start.day)})",
+                        ("events", key, "end"),
+                    )
+                )
+
     def run(self) -> Plan:
+        self.check_events()
         deps = {ref.stage.id: self.dependencies(ref.stage) for ref in self.refs}
         order, cyclic = self.topological_order(deps)
         for key in order:

@@ -116,7 +116,7 @@ DateExpr = Union[Absolute, DayMonth, MonthRef, NthWeekday, Relative]
 
 _YEAR_SUFFIX = re.compile(r"\s*г(?:ода|\.)?\s*\.?$", re.IGNORECASE)
 _WEEKDAY_NOTE = re.compile(r"^(?P<body>.+?)[\s,]*\(?\s*(?P<wd>[А-Яа-яЁёA-Za-z]+)\.?\s*\)?$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::\d{2})?)?$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?:\s+(\d{1,2}):(\d{2}))?$")
 _DAY_MONTH_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
 _DAY_MONTH_WORD = re.compile(r"^(\d{1,2})\s+([А-Яа-яЁёA-Za-z]+)(?:\s+(\d{4}))?$")
@@ -288,6 +288,8 @@ def _parse_nth_mapping(value: dict[str, object]) -> NthWeekday:
     if not isinstance(month, int) or not 1 <= month <= 12:
         raise ExprError(f"неизвестный месяц «{value['month']}»")
     year = value.get("year")
+    if year is not None and not (isinstance(year, int) and not isinstance(year, bool) or str(year).isdigit()):
+        raise ExprError(f"год «{year}» нужно записать цифрами, например 2025")
     return NthWeekday(nth, weekday, month, int(year) if year is not None else None, bool(value.get("working", False)))  # type: ignore[call-overload]
 
 
