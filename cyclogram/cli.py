@@ -104,8 +104,10 @@ def validate(
         if report.errors:
             summary = f"✗ {path}: ошибок {len(report.errors)}, предупреждений {len(report.warnings)}"
         else:
+            from engine.russian import plural
+
             stages = len(checked.plan.stages) if checked.plan else 0
-            summary = f"✓ {path}: {stages} этапов, ошибок нет" + (
+            summary = f"✓ {path}: {stages} {plural(stages, 'этап', 'этапа', 'этапов')}, ошибок нет" + (
                 f", предупреждений {len(report.warnings)}" if report.warnings else ""
             )
         print(summary)

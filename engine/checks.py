@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable
 
 from engine.diagnostics import Severity
-from engine.model import PathKey, Roadmap, normalize_number, walk_stages
+from engine.model import PathKey, Roadmap, StageRef, normalize_number, walk_stages
 from engine.plan import PlanIssue
 from engine.timeexpr import Relative
 
@@ -82,14 +82,14 @@ def check_references(roadmap: Roadmap) -> list[PlanIssue]:
                 issues.append(PlanIssue(Severity.ERROR, f"у события есть только .start и .end, а не .{expr.edge}", ref.path + (name,)))
             elif expr.anchor == stage.id:
                 issues.append(PlanIssue(Severity.ERROR, "срок этапа не может отсчитываться от него самого", ref.path + (name,)))
-    issues.extend(check_cycles(roadmap))
-    issues.extend(check_contacts(roadmap))
+    issues.extend(check_cycles(roadmap, refs))
+    issues.extend(check_contacts(roadmap, refs))
     return issues
 
 
-def check_cycles(roadmap: Roadmap) -> list[PlanIssue]:
+def check_cycles(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[PlanIssue]:
     """Find dependency cycles (depends_on and stage anchors) and name each one in full."""
-    refs = walk_stages(roadmap)
+    refs = walk_stages(roadmap) if refs is None else refs
     by_id = {ref.stage.id: ref for ref in refs}
     numbers = {normalize_number(ref.stage.number): ref.stage.id for ref in refs if ref.stage.number}
     graph: dict[str, list[str]] = {}
@@ -138,10 +138,10 @@ def check_cycles(roadmap: Roadmap) -> list[PlanIssue]:
     return issues
 
 
-def check_contacts(roadmap: Roadmap) -> list[PlanIssue]:
+def check_contacts(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[PlanIssue]:
     """A responsible person nobody can reach will never get a reminder."""
     responsible: set[str] = set()
-    for ref in walk_stages(roadmap):
+    for ref in walk_stages(roadmap) if refs is None else refs:
         for key in ref.stage.responsible:
             members = roadmap.roles[key].members if key in roadmap.roles else [key]
             responsible.update(members)

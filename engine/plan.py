@@ -17,6 +17,7 @@ import calendar as _calendar
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from engine import russian
 from engine.diagnostics import Severity
@@ -70,14 +71,14 @@ class PlannedStage:
     def id(self) -> str:
         return self.ref.stage.id
 
-    @property
+    @cached_property
     def start(self) -> dt.date | None:
         if self.unknown or any(o.unknown for o in self.occurrences):
             return None  # like `due`: a span is only given when every occurrence is known
         starts = [o.start for o in self.occurrences if o.start]
         return min(starts) if starts else None
 
-    @property
+    @cached_property
     def due(self) -> dt.date | None:
         if self.unknown or any(o.unknown for o in self.occurrences):
             return None

@@ -25,7 +25,7 @@ def test_validate_clean_file_exits_zero(write_roadmap):
     path = write_roadmap(HEADER + "stages:\n  - {id: a, title: A, due: 2024-10-10, responsible: [volkova]}\n")
     result = run("validate", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 этапов, ошибок нет" in result.stdout
+    assert "1 этап, ошибок нет" in result.stdout
 
 
 def test_validate_reports_all_errors_with_positions_and_exits_one(write_roadmap):
