@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-ROADMAP := roadmaps/spt-usolye-2024.yaml
 
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
@@ -21,8 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/cyclogram validate $(ROADMAP)
-	$(BIN)/cyclogram plan $(ROADMAP)
+	CLI=$(BIN)/cyclogram demo/run.sh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
@@ -35,4 +33,4 @@ schema: $(STAMP)
 	$(BIN)/cyclogram schema -o docs/roadmap.schema.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .demo

@@ -18,7 +18,8 @@ from generate import synthetic_roadmap  # noqa: E402
 from engine.checks import check_references  # noqa: E402
 from engine.loader import load_file  # noqa: E402
 from engine.plan import compute_plan  # noqa: E402
-from engine.validation import _gc_paused, check_file  # noqa: E402
+from engine.gcpause import gc_paused  # noqa: E402
+from engine.validation import check_file  # noqa: E402
 from engine.workcalendar import WorkCalendar  # noqa: E402
 
 STAGES = 10_000
@@ -33,7 +34,7 @@ def main() -> None:
         WorkCalendar.russia()  # calendar cache warm, as in real use
         phases: dict[str, list[float]] = {"load (YAML+schema)": [], "reference checks": [], "plan": [], "sum of phases": [], "check_file (as the CLI)": []}
         for _ in range(RUNS):
-            with _gc_paused():  # as check_file does
+            with gc_paused():  # as check_file does
                 t0 = time.perf_counter()
                 loaded = load_file(path)
                 t1 = time.perf_counter()

@@ -34,6 +34,61 @@ class ReportFormat(str, Enum):
     json = "json"
 
 
+class StatusFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class HistoryFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        "--db",
+        envvar="CYCLOGRAM_DATABASE_URL",
+        help="База данных: sqlite:///путь.db или postgresql://… (по умолчанию файл в ~/.local/share/cyclogram)",
+        show_envvar=True,
+    ),
+]
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--actor", envvar="CYCLOGRAM_ACTOR", help="Кто выполняет команду (для журнала); по умолчанию пользователь ОС"),
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    print(f"ошибка: {message}", file=sys.stderr)
+    return typer.Exit(1)
+
+
+def _tracker(database: str | None):  # type: ignore[no-untyped-def]
+    """Open the store; database problems become one clear line and exit code 1."""
+    from cyclogram.store.db import StoreError, data_dir, open_store
+    from cyclogram.tracker import Tracker
+
+    try:
+        store = open_store(database)
+    except StoreError as error:
+        raise _fail(str(error)) from None
+    return Tracker(store, data_dir() / "evidence")
+
+
+def _run(action):  # type: ignore[no-untyped-def]
+    """Run a tracking action, turning refusals and store errors into messages."""
+    from cyclogram.store.db import StoreError
+    from cyclogram.tracker import TrackingError
+
+    try:
+        return action()
+    except (TrackingError, StoreError) as error:
+        raise _fail(str(error)) from None
+
+
 def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
     from rich.console import Console
 
@@ -154,6 +209,173 @@ def schema(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="Файлы дорожных карт", show_default=False)],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Загрузить дорожную карту или её новую версию; показать, что изменилось."""
+    from cyclogram.tracker import default_actor
+
+    tracker = _tracker(database)
+    who = actor or default_actor()
+    for path in files:
+        outcome = _run(lambda path=path: tracker.load(path, who))
+        for warning in outcome.warnings:
+            print(warning.format())
+        if outcome.unchanged:
+            print(f"{outcome.roadmap_id}: не изменилась (версия {outcome.version})")
+            continue
+        if outcome.created:
+            print(f"{outcome.roadmap_id}: загружена, версия 1")
+            continue
+        print(f"{outcome.roadmap_id}: загружена версия {outcome.version}")
+        lines = outcome.diff.lines() if outcome.diff else []
+        for line in lines or ["сроки, этапы и ответственные не изменились (изменены только тексты или комментарии)"]:
+            print(f"  {line}")
+
+
+@app.command()
+def done(
+    roadmap: Annotated[str, typer.Argument(help="id дорожной карты (или её файл)", show_default=False)],
+    stage: Annotated[str, typer.Argument(help="id или номер этапа", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Кто выполнил (ключ человека из дорожной карты)", show_default=False)],
+    note: Annotated[str | None, typer.Option("--note", help="Комментарий")] = None,
+    evidence: Annotated[str | None, typer.Option("--evidence", help="Файл или ссылка, подтверждающие выполнение")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Когда выполнено: 2024-10-18 или 18.10.2024 15:30 (по умолчанию сейчас)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Отметить, хотя этап заблокирован (нужна --reason)")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Причина (для --force)")] = None,
+    occurrence: Annotated[str | None, typer.Option("--occurrence", help="Какое повторение (для этапов по месяцам, предметам, периодам)")] = None,
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Отметить этап выполненным."""
+    from cyclogram.tracker import default_actor
+
+    tracker = _tracker(database)
+    outcome = _run(
+        lambda: tracker.done(
+            roadmap, stage, by=by, actor=actor or default_actor(), note=note, evidence=evidence, at=at,
+            force=force, reason=reason, occurrence=occurrence,
+        )
+    )
+    _print_record(outcome, "выполнен")
+
+
+@app.command()
+def skip(
+    roadmap: Annotated[str, typer.Argument(help="id дорожной карты (или её файл)", show_default=False)],
+    stage: Annotated[str, typer.Argument(help="id или номер этапа", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Почему этап не нужен", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Кто решил (ключ человека)", show_default=False)],
+    occurrence: Annotated[str | None, typer.Option("--occurrence", help="Какое повторение")] = None,
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Пропустить этап (для зависимых этапов считается выполненным)."""
+    from cyclogram.tracker import default_actor
+
+    tracker = _tracker(database)
+    outcome = _run(lambda: tracker.skip(roadmap, stage, by=by, actor=actor or default_actor(), reason=reason, occurrence=occurrence))
+    _print_record(outcome, "пропущен")
+
+
+@app.command()
+def reopen(
+    roadmap: Annotated[str, typer.Argument(help="id дорожной карты (или её файл)", show_default=False)],
+    stage: Annotated[str, typer.Argument(help="id или номер этапа", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Почему этап снова открыт", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Кто открывает (ключ человека)", show_default=False)],
+    occurrence: Annotated[str | None, typer.Option("--occurrence", help="Какое повторение")] = None,
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Снова открыть выполненный или пропущенный этап."""
+    from cyclogram.tracker import default_actor
+
+    tracker = _tracker(database)
+    outcome = _run(lambda: tracker.reopen(roadmap, stage, by=by, actor=actor or default_actor(), reason=reason, occurrence=occurrence))
+    _print_record(outcome, "снова открыт")
+
+
+def _print_record(outcome, word: str) -> None:  # type: ignore[no-untyped-def]
+    from engine import russian
+
+    stage = outcome.stage
+    label = f" ({outcome.occurrence})" if outcome.occurrence else ""
+    when = f" {russian.format_date(outcome.completion.day)}" if outcome.completion else ""
+    print(f"Этап {stage.stage.display_number}{label} «{stage.stage.title[:80]}» {word}{when}. Запись журнала № {outcome.audit_seq}.")
+    if outcome.evidence:
+        print(f"Подтверждение сохранено: sha256:{outcome.evidence.sha256} ({outcome.evidence.original_name})")
+    for planned in outcome.unblocked:
+        due = f", срок до {russian.format_date_weekday(planned.due)}" if planned.due else ""
+        print(f"Теперь можно начинать этап {planned.stage.display_number} «{planned.stage.title[:80]}»{due}.")
+
+
+@app.command()
+def status(
+    roadmap: Annotated[str, typer.Argument(help="id дорожной карты (или её файл)", show_default=False)],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="На какую дату: 2024-10-16 (по умолчанию сегодня)")] = None,
+    person: Annotated[str | None, typer.Option("--person", help="Только этапы этого человека (ключ)")] = None,
+    output: Annotated[StatusFormat, typer.Option("--format", "-f", help="table или json")] = StatusFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Где мы сейчас: статус каждого этапа, прогресс по разделам, просрочки."""
+    from cyclogram import render
+    from cyclogram.tracker import parse_moment
+
+    tracker = _tracker(database)
+    active = _run(lambda: tracker.active(roadmap))
+    moment = _run(lambda: parse_moment(as_of, active.zone).date()) if as_of else None
+    result = _run(lambda: tracker.status(roadmap, moment))
+    if person is not None and person not in active.roadmap.people:
+        raise _fail(f"в дорожной карте нет человека «{person}»")
+    if output is StatusFormat.json:
+        print(render.status_json(result, person))
+    else:
+        _console().print(render.status_view(result, person))
+
+
+@app.command()
+def history(
+    roadmap: Annotated[str | None, typer.Argument(help="id дорожной карты (по умолчанию все)", show_default=False)] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Только этот этап (id)")] = None,
+    person: Annotated[str | None, typer.Option("--person", help="Только действия этого человека")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="С даты: 2024-10-01")] = None,
+    output: Annotated[HistoryFormat, typer.Option("--format", "-f", help="table, csv или json")] = HistoryFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Журнал изменений: загрузки версий, выполнения, пропуски, переоткрытия."""
+    from cyclogram import render
+    from cyclogram.store.audit import HistoryFilter
+
+    tracker = _tracker(database)
+    records = _run(lambda: tracker.history(HistoryFilter(roadmap, stage, person, since)))
+    if output is HistoryFormat.json:
+        print(render.history_json(records))
+    elif output is HistoryFormat.csv:
+        sys.stdout.write(render.history_csv(records))
+    else:
+        _console().print(render.history_table(records))
+
+
+audit_app = typer.Typer(help="Проверка журнала аудита.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(database: DatabaseOption = None) -> None:
+    """Проверить цепочку хэшей журнала: найти изменённые, удалённые и переставленные записи."""
+    tracker = _tracker(database)
+    result = _run(tracker.verify)
+    if result.ok:
+        print(f"Журнал цел: проверено записей — {result.checked}.")
+        raise typer.Exit(0)
+    print(f"Журнал нарушен: {result.problem}. Проверено целых записей до нарушения: {result.checked}.")
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -179,3 +179,220 @@ def _short(text: str, limit: int = 110) -> str:
 def diagnostics_text(diagnostics: Iterable[Diagnostic]) -> list[tuple[str, str]]:
     """(line, style) pairs; style is a rich style name."""
     return [(d.format(), "red" if d.is_error else "yellow") for d in diagnostics]
+
+
+# --- status -------------------------------------------------------------------------------------
+
+STATUS_STYLE = {
+    "blocked": "dim",
+    "open": "",
+    "due_soon": "yellow",
+    "overdue": "bold red",
+    "done": "green",
+    "done_late": "dark_orange",
+    "skipped": "dim italic",
+    "continuous": "cyan",
+    "unscheduled": "magenta",
+}
+
+
+def _status_rows(result: Any, person: str | None) -> list[Any]:
+    rows = list(result.stages.values())
+    if person is not None:
+        wanted = {row.stage_id for row in result.for_person(person)}
+        rows = [row for row in rows if row.stage_id in wanted]
+    return rows
+
+
+def _days_text(row: Any) -> str:
+    from engine.russian import plural
+
+    def wd(n: int) -> str:
+        return f"{n} {plural(n, 'раб. день', 'раб. дня', 'раб. дней')}"
+
+    value = row.status.value
+    if value == "overdue" and row.days_late is not None:
+        return f"просрочен на {wd(row.days_late)}"
+    if value == "done_late" and row.days_late is not None:
+        return f"позже на {wd(row.days_late)}"
+    if value in ("open", "due_soon") and row.days_left is not None:
+        return "сегодня" if row.days_left == 0 else f"осталось {wd(row.days_left)}"
+    return ""
+
+
+def status_records(result: Any, person: str | None = None) -> list[dict[str, Any]]:
+    from engine.status import STATUS_WORDS
+
+    plan = result.plan
+    records = []
+    for row in _status_rows(result, person):
+        planned = plan.stages[row.stage_id]
+        completion = row.completion
+        records.append(
+            {
+                "id": row.stage_id,
+                "number": planned.stage.number,
+                "title": planned.stage.title,
+                "section": section_title(planned) or None,
+                "status": row.status.value,
+                "status_text": STATUS_WORDS[row.status],
+                "occurrence": row.occurrence or None,
+                "start": _iso(row.start),
+                "due": _iso(row.due),
+                "days_left": row.days_left,
+                "days_late": row.days_late,
+                "blocked_by": list(row.blocked_by),
+                "responsible": people_names(plan, planned),
+                "done_at": completion.at.isoformat() if completion else None,
+                "done_by": completion.by if completion else None,
+                "occurrences_done": row.occurrences_done,
+                "occurrences_total": row.occurrences_total,
+            }
+        )
+    return records
+
+
+def status_json(result: Any, person: str | None = None) -> str:
+    return json.dumps(
+        {"as_of": result.moment.isoformat(), "roadmap": result.plan.roadmap.id, "stages": status_records(result, person)},
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def status_view(result: Any, person: str | None = None) -> Any:
+    """Sections with a progress bar each, stages coloured by status, overdue in red."""
+    from rich.console import Group
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+    from rich.text import Text
+
+    from engine.status import STATUS_WORDS
+
+    plan = result.plan
+    roadmap = plan.roadmap
+    rows = _status_rows(result, person)
+    title = f"{roadmap.title} — на {russian.format_date(result.moment)}"
+    if person:
+        title += f" — {roadmap.people[person].name}"
+    parts: list[Any] = [Text(title, style="bold")]
+    sections: dict[str, list[Any]] = {}
+    for row in rows:
+        sections.setdefault(section_title(plan.stages[row.stage_id]) or "Этапы", []).append(row)
+    for name, items in sections.items():
+        finished = sum(1 for r in items if r.status.value in ("done", "done_late", "skipped"))
+        countable = sum(1 for r in items if r.status.value != "continuous") or 1
+        header = Table.grid(padding=(0, 1))
+        header.add_row(
+            Text(name, style="bold cyan"),
+            ProgressBar(total=countable, completed=finished, width=30),
+            Text(f"{finished}/{countable}"),
+        )
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        table.add_column("№", justify="right", no_wrap=True)
+        table.add_column("Этап", ratio=3)
+        table.add_column("Статус", no_wrap=True)
+        table.add_column("Срок", no_wrap=True)
+        table.add_column("Дни", no_wrap=True)
+        table.add_column("Ответственные", ratio=1)
+        for row in items:
+            planned = plan.stages[row.stage_id]
+            status_text = STATUS_WORDS[row.status]
+            if row.blocked_by:
+                status_text += " (ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by) + ")"
+            due = russian.format_date(row.due) if row.due else "—"
+            if row.occurrence:
+                due += f" ({row.occurrence})"
+            table.add_row(
+                planned.stage.display_number,
+                _short(planned.stage.title, 90),
+                status_text,
+                due,
+                _days_text(row),
+                ", ".join(people_names(plan, planned)),
+                style=STATUS_STYLE.get(row.status.value, ""),
+            )
+        parts += [Text(""), header, table]
+    counts = result.counts()
+    summary = ", ".join(f"{STATUS_WORDS[s]}: {n}" for s, n in counts.items() if n)
+    parts += [Text(""), Text(f"Итого — {summary}")]
+    return Group(*parts)
+
+
+# --- history --------------------------------------------------------------------------------------
+
+ACTION_WORDS = {
+    "roadmap.loaded": "загружена версия",
+    "stage.done": "выполнен",
+    "stage.forced": "выполнен вопреки блокировке",
+    "stage.skipped": "пропущен",
+    "stage.reopened": "снова открыт",
+    "evidence.stored": "сохранено подтверждение",
+}
+
+
+def history_records(records: Iterable[Any]) -> list[dict[str, Any]]:
+    out = []
+    for record in records:
+        out.append(
+            {
+                "seq": record.seq,
+                "at": record.at,
+                "actor": record.actor,
+                "action": record.action,
+                "roadmap_id": record.roadmap_id,
+                "stage_id": record.stage_id,
+                "payload": record.payload_data(),
+                "prev_hash": record.prev_hash,
+                "hash": record.hash,
+            }
+        )
+    return out
+
+
+def history_json(records: Iterable[Any]) -> str:
+    return json.dumps(history_records(records), ensure_ascii=False, indent=2)
+
+
+def _history_details(record: Any) -> str:
+    data = record.payload_data()
+    parts = []
+    if record.action == "roadmap.loaded":
+        parts.append(f"версия {data.get('version')}, этапов {data.get('stages')}")
+        changes = data.get("changes") or {}
+        counts = changes.get("counts") if isinstance(changes, dict) else None
+        if counts:
+            parts.append(", ".join(f"{k}: {v}" for k, v in counts.items() if v))
+    for key, word in (("by", "кто"), ("occurrence", "повторение"), ("at", "когда"), ("note", "комментарий"), ("reason", "причина"), ("evidence", "подтверждение"), ("name", "файл")):
+        value = data.get(key)
+        if value:
+            parts.append(f"{word}: {value}")
+    return "; ".join(parts)
+
+
+def history_csv(records: Iterable[Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["seq", "at", "actor", "action", "roadmap_id", "stage_id", "details", "payload", "hash"])
+    for record in records:
+        writer.writerow([record.seq, record.at, record.actor, record.action, record.roadmap_id or "", record.stage_id or "", _history_details(record), record.payload, record.hash])
+    return buffer.getvalue()
+
+
+def history_table(records: Iterable[Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="Журнал изменений", show_lines=False)
+    table.add_column("№", justify="right")
+    table.add_column("Когда (UTC)", no_wrap=True)
+    table.add_column("Кто", no_wrap=True)
+    table.add_column("Что")
+    table.add_column("Карта / этап")
+    table.add_column("Подробности", ratio=1)
+    for record in records:
+        target = " / ".join(x for x in (record.roadmap_id, record.stage_id) if x)
+        table.add_row(
+            str(record.seq), record.at[:19].replace("T", " "), record.actor,
+            ACTION_WORDS.get(record.action, record.action), target, _history_details(record),
+        )
+    return table

@@ -129,7 +129,7 @@ class _Value:
 def calendar_for(roadmap: Roadmap) -> WorkCalendar:
     def day_of(note: DayNote) -> tuple[dt.date, str]:
         fixed = note.date
-        day = fixed.day if isinstance(fixed, Absolute) else _day_month(fixed, roadmap)
+        day = fixed.day if isinstance(fixed, Absolute) else day_month_date(fixed, roadmap)
         return day, note.name or "местный нерабочий день"
 
     days_off = dict(day_of(entry) for entry in roadmap.calendar.days_off)
@@ -141,8 +141,8 @@ def academic_period(roadmap: Roadmap) -> tuple[dt.date, dt.date]:
     if roadmap.period is None:
         return roadmap.academic_year.start, roadmap.academic_year.end
     start, end = roadmap.period.start, roadmap.period.end
-    start_day = start.day if isinstance(start, Absolute) else _day_month(start, roadmap)
-    end_day = end.day if isinstance(end, Absolute) else _day_month(end, roadmap)
+    start_day = start.day if isinstance(start, Absolute) else day_month_date(start, roadmap)
+    end_day = end.day if isinstance(end, Absolute) else day_month_date(end, roadmap)
     return start_day, end_day
 
 
@@ -159,7 +159,7 @@ def _year_for_month(month: int, roadmap: Roadmap) -> int:
     return year.first if month >= 9 else year.second
 
 
-def _day_month(value: DayMonth, roadmap: Roadmap) -> dt.date:
+def day_month_date(value: DayMonth, roadmap: Roadmap) -> dt.date:
     year = _year_for_month(value.month, roadmap)
     day = min(value.day, _calendar.monthrange(year, value.month)[1])
     return dt.date(year, value.month, day)
@@ -265,7 +265,7 @@ class _Planner:
         if isinstance(value, Absolute):
             day, explain = value.day, russian.format_date(value.day)
         else:
-            day = _day_month(value, self.roadmap)
+            day = day_month_date(value, self.roadmap)
             explain = f"{value} → {russian.format_date(day)}"
         if value.stated_weekday is not None and value.stated_weekday != day.weekday():
             self.issues.append(
@@ -312,13 +312,15 @@ class _Planner:
     def stage_values(self, key: str, edge: str) -> list[_Value]:
         planned = self.planned.get(key)
         number = self.by_id[key].stage.display_number
+        # An actual completion anchors its dependents even when the stage had no planned date
+        # (an externally triggered stage that has now happened).
+        actual = self.completions.get(key) if edge == "done" else None
+        if actual is not None:
+            return [_Value(actual, None, None, f"выполнение этапа {number} ({russian.format_date(actual)}, факт)")]
         if planned is None:
             return [_Value(None, unknown=f"срок этапа {number} не вычислен")]
         if planned.unknown:
             return [_Value(None, unknown=f"этап {number}: {planned.unknown}")]
-        actual = self.completions.get(key) if edge == "done" else None
-        if actual is not None:
-            return [_Value(actual, None, None, f"выполнение этапа {number} ({russian.format_date(actual)}, факт)")]
         values = []
         for occurrence in planned.occurrences:
             if occurrence.unknown:

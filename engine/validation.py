@@ -8,13 +8,12 @@ never produces dates that look trustworthy.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.checks import check_references
+from engine.gcpause import gc_paused
 from engine.diagnostics import Diagnostic, Report
 from engine.loader import Loaded, format_path, load_file, load_text
 from engine.model import Roadmap
@@ -70,28 +69,13 @@ def check_loaded(loaded: Loaded, completions: Mapping[str, dt.date] | None = Non
     return Checked(loaded.path, roadmap, plan, report)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a roadmap is built.
-
-    Loading allocates hundreds of thousands of small, acyclic objects; the collector keeps
-    re-scanning them and cost a third of the time on a 10,000-stage roadmap (bench/bench_plan.py).
-    Reference counting still frees everything; collection resumes afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def check_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES, completions: Mapping[str, dt.date] | None = None) -> Checked:
-    with _gc_paused():
+    with gc_paused():
         return check_loaded(load_file(path, max_bytes), completions)
 
 
 def check_text(text: str, name: str = "<roadmap>") -> Checked:
-    with _gc_paused():
+    with gc_paused():
         return check_loaded(load_text(text, name))

@@ -1,0 +1,1 @@
+"""Persistent state: roadmap versions, stage completions, evidence and the audit log (SQLModel)."""

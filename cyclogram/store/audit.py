@@ -1,0 +1,90 @@
+"""Appending to and reading the audit log (hash chain rules live in engine/auditchain.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from cyclogram.store.tables import AuditEventRow, AuditHeadRow
+from engine.auditchain import AuditRecord, VerifyResult, seal, verify_chain
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def append_event(
+    session: Session,
+    actor: str,
+    action: str,
+    payload: dict[str, Any],
+    roadmap_id: str | None = None,
+    stage_id: str | None = None,
+) -> AuditRecord:
+    """Add one event at the end of the chain. Must run inside `Store.write()` (which holds the lock)."""
+    head = session.get(AuditHeadRow, 1)
+    assert head is not None, "audit_head row is created by the first migration"
+    record = seal(head.seq + 1, utc_now(), actor, action, roadmap_id, stage_id, payload, head.hash)
+    session.add(AuditEventRow(**_row_fields(record)))
+    head.seq, head.hash = record.seq, record.hash
+    session.add(head)
+    session.flush()  # a duplicate seq (a second writer without the lock) fails here, not silently
+    return record
+
+
+def _row_fields(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "seq": record.seq, "at": record.at, "actor": record.actor, "action": record.action,
+        "roadmap_id": record.roadmap_id, "stage_id": record.stage_id, "payload": record.payload,
+        "prev_hash": record.prev_hash, "hash": record.hash,
+    }
+
+
+def _record(row: AuditEventRow) -> AuditRecord:
+    return AuditRecord(row.seq, row.at, row.actor, row.action, row.roadmap_id, row.stage_id, row.payload, row.prev_hash, row.hash)
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    roadmap_id: str | None = None
+    stage_id: str | None = None
+    person: str | None = None  # actor, or the person a completion was recorded for
+    since: str | None = None  # ISO date or datetime (UTC comparison on the stored text)
+
+
+def read_events(session: Session, filters: HistoryFilter = HistoryFilter()) -> list[AuditRecord]:
+    query = select(AuditEventRow).order_by(AuditEventRow.seq)  # type: ignore[arg-type]
+    if filters.roadmap_id:
+        query = query.where(AuditEventRow.roadmap_id == filters.roadmap_id)
+    if filters.stage_id:
+        query = query.where(AuditEventRow.stage_id == filters.stage_id)
+    if filters.since:
+        query = query.where(AuditEventRow.at >= filters.since)
+    records = [_record(row) for row in session.exec(query)]
+    if filters.person:
+        records = [r for r in records if r.actor == filters.person or r.payload_data().get("by") == filters.person]
+    return records
+
+
+def iter_all(session: Session, batch: int = 5000) -> Iterator[AuditRecord]:
+    last = 0
+    while True:
+        rows = session.exec(
+            select(AuditEventRow).where(AuditEventRow.seq > last).order_by(AuditEventRow.seq).limit(batch)  # type: ignore[arg-type]
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield _record(row)
+        last = rows[-1].seq
+
+
+def verify(session: Session) -> VerifyResult:
+    head_row = session.exec(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()  # type: ignore[call-overload]
+    head = (int(head_row[0]), str(head_row[1])) if head_row else None
+    return verify_chain(iter_all(session), head)

@@ -1,0 +1,10 @@
+"""Alembic environment: migrations run on the connection the store hands over (see store/db.py)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=None, transaction_per_migration=False)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make demo`: the main job on the embedded default — a fresh SQLite database in .demo/,
+# the bundled СПТ roadmap, a few completions (one late, some with evidence), status and history.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CLI=${CLI:-.venv/bin/cyclogram}
+ROADMAP=roadmaps/spt-usolye-2024.yaml
+export CYCLOGRAM_HOME="$PWD/.demo"
+export CYCLOGRAM_ACTOR="demo"
+unset CYCLOGRAM_DATABASE_URL
+rm -rf "$CYCLOGRAM_HOME"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Проверка и план: $ROADMAP"
+$CLI validate "$ROADMAP"
+$CLI plan "$ROADMAP"
+
+step "Загрузка в базу ($CYCLOGRAM_HOME/cyclogram.db)"
+$CLI load "$ROADMAP"
+
+step "Отметки о выполнении (сентябрь 2024)"
+$CLI done spt-usolye-2024 1 --by toropkina --at 2024-08-30 --evidence demo/plan-vospitatelnoy-raboty-2024.txt
+$CLI done spt-usolye-2024 2 --by toropkina --at 2024-09-04 --note "План согласован с региональным оператором"
+$CLI done spt-usolye-2024 3 --by melnikova --at 2024-09-03 --evidence https://school12.example/docs/polozhenie-konfidencialnost.pdf
+$CLI done spt-usolye-2024 4 --by toropkina --at "10.09.2024 15:00" --evidence demo/protokol-pedsoveta-2024-09-10.txt \
+  --note "Педсовет перенесён с 06.09 из-за болезни директора"
+$CLI done spt-usolye-2024 6 --by volkova --at 2024-09-05
+$CLI done spt-usolye-2024 5 --by melnikova --at 2024-09-06 --evidence https://school12.example/docs/prikaz-spt-2024.pdf
+$CLI skip spt-usolye-2024 15 --by melnikova --reason "Интернет оплачен по годовому договору"
+echo "-- попытка отметить заблокированный этап:"
+$CLI done spt-usolye-2024 21 --by volkova --at 2024-09-20 || true
+
+step "Статус на 10.10.2024"
+$CLI status spt-usolye-2024 --as-of 2024-10-10
+
+step "Работа Волковой Л.А. на 10.10.2024"
+$CLI status spt-usolye-2024 --as-of 2024-10-10 --person volkova
+
+step "Журнал изменений"
+$CLI history spt-usolye-2024
+$CLI audit verify

@@ -1,0 +1,336 @@
+"""The status of every stage at a moment: blocked, open, due soon, overdue, done, skipped, …
+
+Pure: a validated roadmap, the completions known so far (`engine.tracking.Completion`, as the store
+gives them) and a moment go in; a `RoadmapStatus` comes out. No I/O, no database, no clock — the
+caller says what "now" is, so the same inputs always give the same answer (and tests need no
+frozen time).
+
+The rules, and why:
+
+* The plan is recomputed with the actual completion dates first, so a deadline written relative
+  to another stage's completion ("upload.done + 3wd") follows what really happened, not the plan.
+* Completions are matched to occurrences by label: the store records `Occurrence.label` in
+  `Completion.occurrence` ("" when the plan gives no label). A stage with a single occurrence also
+  accepts "", so a one-off stage is completed the obvious way whatever its label. On a stage with
+  several occurrences a completion labelled "" matches nothing: guessing which occurrence it meant
+  would silently close the wrong one.
+* A stage is *finished* when every occurrence is done or skipped; a continuous stage never blocks
+  anyone (it runs all year). A stage is BLOCKED while a stage it depends on is not finished — this
+  looks at completions only, never at the dependencies' own statuses, so each stage is judged
+  independently. BLOCKED wins over OVERDUE: nobody can be chased for work they cannot start.
+* A stage with several occurrences (months, recurring, one per event of a group) is judged by its
+  *current* occurrence: the earliest (by due date, unknown dates last) without a completion. When
+  all are finished it is DONE, or DONE_LATE when the last one done was late, or SKIPPED when all
+  were skipped.
+* A stage that has been done stays DONE even if its dependencies are not (completions may be
+  forced); a continuous stage stays CONTINUOUS unless skipped — check-ins do not end it.
+* Days are counted in working days of the roadmap's calendar (`WorkCalendar.working_days_between`);
+  dates only: a due time within the day is not taken into account.
+* "Due soon" means within the stage's reminder lead: the largest of `stage.reminders.lead`, else
+  `defaults.reminders.lead`, else 5 working days (`due_soon_days` overrides all). An empty lead list
+  (no advance reminders) makes a stage due soon only on its due day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from engine.gcpause import gc_paused
+from engine.model import Roadmap, Stage
+from engine.plan import Occurrence, Plan, PlannedStage, compute_plan
+from engine.tracking import Completion, CompletionKey, CompletionState, actual_done_dates, index_completions
+from engine.workcalendar import WorkCalendar
+
+DEFAULT_LEAD = (5, 1)  # working days, as ReminderPolicy documents
+COUNTER_REACH_DAYS = 1500  # the prefix count covers about four years either side of the moment
+
+
+class Status(str, Enum):
+    BLOCKED = "blocked"  # a dependency is not done/skipped yet
+    OPEN = "open"  # can be worked on, due date not near
+    DUE_SOON = "due_soon"  # due within the lead window (working days)
+    OVERDUE = "overdue"  # due date passed, not done
+    DONE = "done"
+    DONE_LATE = "done_late"  # done after its due date
+    SKIPPED = "skipped"
+    CONTINUOUS = "continuous"  # постоянно: never overdue
+    UNSCHEDULED = "unscheduled"  # its date is not known yet (event without date, external trigger)
+
+
+STATUS_WORDS: dict[Status, str] = {
+    Status.BLOCKED: "заблокирован",
+    Status.OPEN: "открыт",
+    Status.DUE_SOON: "скоро срок",
+    Status.OVERDUE: "просрочен",
+    Status.DONE: "выполнен",
+    Status.DONE_LATE: "выполнен с опозданием",
+    Status.SKIPPED: "пропущен",
+    Status.CONTINUOUS: "постоянно",
+    Status.UNSCHEDULED: "срок не определён",
+}
+
+
+@dataclass(frozen=True)
+class StageStatus:
+    stage_id: str
+    status: Status
+    due: dt.date | None  # due date of the occurrence this status is about
+    start: dt.date | None
+    occurrence: str  # label of that occurrence ("" when the plan gives none)
+    days_left: int | None  # working days from the moment's date to due (>= 0) when open/due soon
+    days_late: int | None  # working days overdue (OVERDUE), or how late it was done (DONE_LATE)
+    blocked_by: tuple[str, ...]  # stage ids of unfinished dependencies (when BLOCKED)
+    completion: Completion | None
+    occurrences_done: int  # how many occurrences are done/skipped
+    occurrences_total: int
+
+
+@dataclass(frozen=True)
+class RoadmapStatus:
+    moment: dt.date
+    plan: Plan  # the plan recomputed with actual completion dates
+    stages: dict[str, StageStatus]  # document order
+
+    def counts(self) -> dict[Status, int]:
+        """How many stages have each status; every status is present (zeros too), in enum order."""
+        result = dict.fromkeys(Status, 0)
+        for status in self.stages.values():
+            result[status.status] += 1
+        return result
+
+    def for_person(self, person_key: str) -> list[StageStatus]:
+        """Stages the person answers for, in document order (roles are already expanded by the plan)."""
+        return [status for key, status in self.stages.items() if person_key in self.plan.stages[key].responsible]
+
+
+# --- counting working days ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _WorkingDays:
+    """`working_days_between` in O(1) from a prefix count around the moment.
+
+    The calendar walks day by day; an overdue stage near the end of the year would cost hundreds
+    of steps, times thousands of stages. Dates outside the counted span (a typo year) fall back to
+    the calendar itself, so answers are always the calendar's.
+    """
+
+    calendar: WorkCalendar
+    first: dt.date
+    prefix: tuple[int, ...]  # prefix[i] = working days in (first, first + i]
+
+    @classmethod
+    def around(cls, calendar: WorkCalendar, moment: dt.date, reach: int = COUNTER_REACH_DAYS) -> _WorkingDays:
+        first = _shift_clamped(moment, -reach)
+        last = _shift_clamped(moment, reach)
+        prefix = [0]
+        day, total = first, 0
+        one = dt.timedelta(days=1)
+        while day < last:
+            day += one
+            total += calendar.is_working_day(day)
+            prefix.append(total)
+        return cls(calendar, first, tuple(prefix))
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end]; negative when end is before start."""
+        i, j = (start - self.first).days, (end - self.first).days
+        if 0 <= i < len(self.prefix) and 0 <= j < len(self.prefix):
+            return self.prefix[j] - self.prefix[i]
+        return self.calendar.working_days_between(start, end)
+
+
+def _shift_clamped(day: dt.date, days: int) -> dt.date:
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
+# --- occurrences and completions -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One occurrence of a stage with its completion; `occurrence` is None for a stage without any
+    (an external trigger, "immediately" after an unknown date, a stage on a cycle)."""
+
+    occurrence: Occurrence | None
+    completion: Completion | None
+
+    @property
+    def label(self) -> str:
+        return (self.occurrence.label or "") if self.occurrence else ""
+
+    @property
+    def known_due(self) -> dt.date | None:
+        occurrence = self.occurrence
+        return occurrence.due if occurrence is not None and not occurrence.unknown else None
+
+
+def _slots(planned: PlannedStage, index: Mapping[CompletionKey, Completion]) -> tuple[_Slot, ...]:
+    """The stage's occurrences in date order (unknown dates last), each with its completion."""
+    key = planned.id
+    occurrences = planned.occurrences
+    if not occurrences:
+        return (_Slot(None, index.get((key, ""))),)
+    if len(occurrences) == 1:
+        only = occurrences[0]
+        return (_Slot(only, index.get((key, only.label or "")) or index.get((key, ""))),)
+    slots = [_Slot(occurrence, index.get((key, occurrence.label or ""))) for occurrence in occurrences]
+    return tuple(sorted(slots, key=_slot_order))
+
+
+def _slot_order(slot: _Slot) -> tuple[bool, dt.date]:
+    due = slot.known_due
+    return (due is None, due or dt.date.max)  # sorted() is stable: equal dates keep document order
+
+
+def _is_finished(planned: PlannedStage, slots: tuple[_Slot, ...]) -> bool:
+    """Whether dependents may proceed: every occurrence done or skipped; continuous stages always."""
+    return planned.kind == "continuous" or all(slot.completion is not None for slot in slots)
+
+
+def _threshold(stage: Stage, roadmap: Roadmap, override: int | None) -> int:
+    """How many working days before the due date a stage counts as due soon (see module docstring)."""
+    if override is not None:
+        return override
+    lead = stage.reminders.lead if stage.reminders is not None else None
+    if lead is None:
+        lead = roadmap.defaults.reminders.lead
+    if lead is None:
+        lead = list(DEFAULT_LEAD)
+    return max(lead, default=0)
+
+
+def _moment_day(moment: dt.date | dt.datetime, timezone: str) -> dt.date:
+    """The school's date at the moment: an aware datetime is seen in the roadmap's timezone first,
+    so a check at 20:00 UTC counts as the next day in Irkutsk, like the completions' own dates."""
+    if isinstance(moment, dt.datetime):
+        if moment.utcoffset() is not None:
+            moment = moment.astimezone(ZoneInfo(timezone))
+        return moment.date()
+    return moment
+
+
+# --- one stage -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every stage's evaluation shares."""
+
+    moment: dt.date
+    days: _WorkingDays
+    finished: Mapping[str, bool]
+
+
+def _status(
+    planned: PlannedStage,
+    slots: tuple[_Slot, ...],
+    threshold: int,
+    context: _Context,
+) -> StageStatus:
+    done = sum(slot.completion is not None for slot in slots)
+    if planned.kind == "continuous":
+        return _continuous(planned, slots[0], done, len(slots))
+    if done == len(slots):
+        return _completed(planned, slots, context.days)
+    current = next(slot for slot in slots if slot.completion is None)
+    blocked_by = tuple(dep for dep in planned.depends_on if not context.finished.get(dep, True))
+    if blocked_by:
+        return _about(planned, current, Status.BLOCKED, done, len(slots), blocked_by=blocked_by)
+    due = current.known_due
+    if planned.unknown or due is None:
+        return _about(planned, current, Status.UNSCHEDULED, done, len(slots))
+    if context.moment > due:
+        late = context.days.between(due, context.moment)
+        return _about(planned, current, Status.OVERDUE, done, len(slots), days_late=late)
+    left = context.days.between(context.moment, due)
+    status = Status.DUE_SOON if left <= threshold else Status.OPEN
+    return _about(planned, current, status, done, len(slots), days_left=left)
+
+
+def _continuous(planned: PlannedStage, slot: _Slot, done: int, total: int) -> StageStatus:
+    """Continuous work never becomes overdue or done; only an explicit skip ends it."""
+    completion = slot.completion
+    skipped = completion is not None and completion.state is CompletionState.SKIPPED
+    return _about(planned, slot, Status.SKIPPED if skipped else Status.CONTINUOUS, done, total, completion=completion)
+
+
+def _completed(planned: PlannedStage, slots: tuple[_Slot, ...], days: _WorkingDays) -> StageStatus:
+    """Every occurrence done or skipped: the status is about the last one actually done, late or not."""
+    total = len(slots)
+    done_slots = [slot for slot in slots if slot.completion and slot.completion.state is CompletionState.DONE]
+    if not done_slots:
+        return _about(planned, slots[-1], Status.SKIPPED, total, total, completion=slots[-1].completion)
+    last = done_slots[-1]
+    assert last.completion is not None
+    due, day = last.known_due, last.completion.day
+    if due is not None and day > due:
+        late = days.between(due, day)
+        return _about(planned, last, Status.DONE_LATE, total, total, days_late=late, completion=last.completion)
+    return _about(planned, last, Status.DONE, total, total, completion=last.completion)
+
+
+def _about(
+    planned: PlannedStage,
+    slot: _Slot,
+    status: Status,
+    done: int,
+    total: int,
+    *,
+    days_left: int | None = None,
+    days_late: int | None = None,
+    blocked_by: tuple[str, ...] = (),
+    completion: Completion | None = None,
+) -> StageStatus:
+    occurrence = slot.occurrence
+    known = occurrence is not None and not occurrence.unknown and not planned.unknown
+    return StageStatus(
+        stage_id=planned.id,
+        status=status,
+        due=occurrence.due if known and occurrence else None,
+        start=occurrence.start if known and occurrence else None,
+        occurrence=slot.label,
+        days_left=days_left,
+        days_late=days_late,
+        blocked_by=blocked_by,
+        completion=completion,
+        occurrences_done=done,
+        occurrences_total=total,
+    )
+
+
+# --- the whole roadmap -----------------------------------------------------------------------
+
+
+
+
+def compute_status(
+    roadmap: Roadmap,
+    completions: Iterable[Completion],
+    moment: dt.date | dt.datetime,
+    calendar: WorkCalendar | None = None,
+    due_soon_days: int | None = None,
+) -> RoadmapStatus:
+    """The status of every stage of a validated roadmap at `moment` (see module docstring)."""
+    if due_soon_days is not None and due_soon_days < 0:
+        raise ValueError(f"due_soon_days must not be negative, got {due_soon_days}")
+    completions = list(completions)  # read twice below; callers may pass a generator
+    day = _moment_day(moment, roadmap.timezone)
+    with gc_paused():
+        plan = compute_plan(roadmap, calendar, completions=actual_done_dates(completions))
+        index = index_completions(completions)
+        slots = {key: _slots(planned, index) for key, planned in plan.stages.items()}
+        finished = {key: _is_finished(plan.stages[key], stage_slots) for key, stage_slots in slots.items()}
+        context = _Context(day, _WorkingDays.around(plan.calendar, day), finished)
+        stages = {
+            key: _status(planned, slots[key], _threshold(planned.stage, roadmap, due_soon_days), context)
+            for key, planned in plan.stages.items()
+        }
+    return RoadmapStatus(day, plan, stages)
