@@ -28,6 +28,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_plan.py
+	$(BIN)/python bench/bench_status.py
+	$(BIN)/python bench/bench_done.py
 
 schema: $(STAMP)
 	$(BIN)/cyclogram schema -o docs/roadmap.schema.json

@@ -272,6 +272,7 @@ def skip(
     reason: Annotated[str, typer.Option("--reason", help="Почему этап не нужен", show_default=False)],
     by: Annotated[str, typer.Option("--by", help="Кто решил (ключ человека)", show_default=False)],
     occurrence: Annotated[str | None, typer.Option("--occurrence", help="Какое повторение")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Когда решено (по умолчанию сейчас)")] = None,
     database: DatabaseOption = None,
     actor: ActorOption = None,
 ) -> None:
@@ -279,7 +280,7 @@ def skip(
     from cyclogram.tracker import default_actor
 
     tracker = _tracker(database)
-    outcome = _run(lambda: tracker.skip(roadmap, stage, by=by, actor=actor or default_actor(), reason=reason, occurrence=occurrence))
+    outcome = _run(lambda: tracker.skip(roadmap, stage, by=by, actor=actor or default_actor(), reason=reason, occurrence=occurrence, at=at))
     _print_record(outcome, "пропущен")
 
 

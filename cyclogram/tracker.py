@@ -89,6 +89,9 @@ class Tracker:
     def __init__(self, store: Store, evidence_root: Path) -> None:
         self.store = store
         self.evidence_root = evidence_root
+        # Parsed versions by (roadmap id, version, content hash): a version never changes once
+        # stored, so a long-running process (a worker, a batch of commands) parses it once.
+        self._parsed: dict[tuple[str, int, str], Roadmap] = {}
 
     # --- roadmaps and versions ---------------------------------------------------------------
 
@@ -154,7 +157,11 @@ class Tracker:
                 f" Загружены: {', '.join(sorted(known))}." if known else " Загрузите её: cyclogram load ФАЙЛ."
             )
             raise TrackingError(f"дорожная карта «{roadmap_id}» не загружена.{hint}")
-        return self._parse(self._version(session, row), row)
+        version = self._version(session, row)
+        key = (row.id, version.version, version.content_hash)
+        if key not in self._parsed:
+            self._parsed[key] = self._parse(version, row).roadmap
+        return ActiveRoadmap(row, version, self._parsed[key])
 
     @staticmethod
     def _roadmap_id(roadmap_ref: str) -> str:
@@ -303,11 +310,13 @@ class Tracker:
             unblocked: list[PlannedStage] = []
             if kind != "reopen":
                 completion = Completion(planned.id, CompletionState("done" if kind == "done" else "skipped"), moment, person, label, note, evidence_ref, bool(blocked_by), reason)
-                after = compute_status(roadmap, [c for c in completions if (c.stage_id, c.occurrence) != (planned.id, label)] + [completion], moment)
-                unblocked = [
-                    after.plan.stages[key] for key, was in status.stages.items()
-                    if was.blocked_by and not after.stages[key].blocked_by
-                ]
+                finishes_stage = stage_status.occurrences_done + 1 >= max(1, stage_status.occurrences_total)
+                if finishes_stage:
+                    # the stages that waited for this one and nothing else can start now
+                    unblocked = [
+                        status.plan.stages[key] for key, other in status.stages.items()
+                        if other.blocked_by == (planned.id,)
+                    ]
             return RecordOutcome(planned, completion, label, record.seq, unblocked, stored)
 
     def _evidence(self, session: Session, evidence: str, actor: str, roadmap_id: str, stage_id: str) -> StoredEvidence | None:

@@ -19,7 +19,7 @@ $CLI plan "$ROADMAP"
 step "Загрузка в базу ($CYCLOGRAM_HOME/cyclogram.db)"
 $CLI load "$ROADMAP"
 
-step "Отметки о выполнении (сентябрь 2024)"
+step "Отметки о выполнении (август–сентябрь 2024): один этап с опозданием, подтверждения файлом и ссылкой"
 $CLI done spt-usolye-2024 1 --by toropkina --at 2024-08-30 --evidence demo/plan-vospitatelnoy-raboty-2024.txt
 $CLI done spt-usolye-2024 2 --by toropkina --at 2024-09-04 --note "План согласован с региональным оператором"
 $CLI done spt-usolye-2024 3 --by melnikova --at 2024-09-03 --evidence https://school12.example/docs/polozhenie-konfidencialnost.pdf
@@ -27,7 +27,14 @@ $CLI done spt-usolye-2024 4 --by toropkina --at "10.09.2024 15:00" --evidence de
   --note "Педсовет перенесён с 06.09 из-за болезни директора"
 $CLI done spt-usolye-2024 6 --by volkova --at 2024-09-05
 $CLI done spt-usolye-2024 5 --by melnikova --at 2024-09-06 --evidence https://school12.example/docs/prikaz-spt-2024.pdf
-$CLI skip spt-usolye-2024 15 --by melnikova --reason "Интернет оплачен по годовому договору"
+$CLI done spt-usolye-2024 7 --by toropkina --at 2024-09-16 --evidence https://school12.example/docs/spisok-uchastnikov.pdf \
+  --note "Родительские собрания в 7-х классах перенесены на 16.09"
+$CLI done spt-usolye-2024 8 --by toropkina --at 2024-09-19
+$CLI done spt-usolye-2024 12 --by melnikova --at 2024-09-18 --evidence https://school12.example/docs/grafik-spt.pdf
+$CLI done spt-usolye-2024 13 --by kochneva --at 2024-09-19
+$CLI done spt-usolye-2024 9 --by melnikova --at 2024-09-20 --evidence https://school12.example/docs/prikaz-spiski.pdf
+$CLI done spt-usolye-2024 10 --by volkova --at 2024-09-24
+$CLI skip spt-usolye-2024 15 --by melnikova --at 2024-09-02 --reason "Интернет оплачен по годовому договору"
 echo "-- попытка отметить заблокированный этап:"
 $CLI done spt-usolye-2024 21 --by volkova --at 2024-09-20 || true
 

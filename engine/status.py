@@ -26,6 +26,8 @@ The rules, and why:
   forced); a continuous stage stays CONTINUOUS unless skipped — check-ins do not end it.
 * Days are counted in working days of the roadmap's calendar (`WorkCalendar.working_days_between`);
   dates only: a due time within the day is not taken into account.
+* Completions dated after the moment are ignored: the status as of a past date is the status the
+  roadmap had on that date.
 * "Due soon" means within the stage's reminder lead: the largest of `stage.reminders.lead`, else
   `defaults.reminders.lead`, else 5 working days (`due_soon_days` overrides all). An empty lead list
   (no advance reminders) makes a stage due soon only on its due day.
@@ -321,8 +323,10 @@ def compute_status(
     """The status of every stage of a validated roadmap at `moment` (see module docstring)."""
     if due_soon_days is not None and due_soon_days < 0:
         raise ValueError(f"due_soon_days must not be negative, got {due_soon_days}")
-    completions = list(completions)  # read twice below; callers may pass a generator
     day = _moment_day(moment, roadmap.timezone)
+    # What was done after the moment was not known at that moment: `--as-of` a past date shows
+    # the year as it stood then.
+    completions = [c for c in completions if _moment_day(c.at, roadmap.timezone) <= day]
     with gc_paused():
         plan = compute_plan(roadmap, calendar, completions=actual_done_dates(completions))
         index = index_completions(completions)

@@ -237,11 +237,14 @@ def test_unknown_dates_are_unscheduled():
     }
     assert all(st.due is None and st.days_left is None and st.days_late is None for st in s.values())
     # once prep is done, its dependent has a date
-    status = compute_status(roadmap_of(UNKNOWN, UNKNOWN_EVENT), [done("prep", D(2024, 10, 31)), done("dk", D(2024, 11, 2))], D(2024, 11, 1))
+    status = compute_status(roadmap_of(UNKNOWN, UNKNOWN_EVENT), [done("prep", D(2024, 10, 31)), done("dk", D(2024, 10, 30))], D(2024, 11, 1))
     assert (status.stages["prep"].status, status.stages["prep"].due) == (Status.DONE, None)
     assert (status.stages["dk"].status, status.stages["dk"].days_late) == (Status.DONE, None)
     after = status.stages["after_prep"]
     assert (after.status, after.due, after.days_left) == (Status.DUE_SOON, D(2024, 11, 1), 0)
+    # a completion dated after the moment was not known then
+    earlier = compute_status(roadmap_of(UNKNOWN, UNKNOWN_EVENT), [done("dk", D(2024, 11, 2))], D(2024, 11, 1))
+    assert earlier.stages["dk"].status == Status.UNSCHEDULED
 
 
 MONTHS = """\
