@@ -369,14 +369,19 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.command("verify")
 def audit_verify(database: DatabaseOption = None) -> None:
-    """Проверить цепочку хэшей журнала: найти изменённые, удалённые и переставленные записи."""
+    """Проверить журнал (цепочку хэшей: изменённые, удалённые, переставленные записи) и файлы подтверждений."""
     tracker = _tracker(database)
     result = _run(tracker.verify)
+    files, problems = _run(tracker.verify_evidence)
     if result.ok:
         print(f"Журнал цел: проверено записей — {result.checked}.")
-        raise typer.Exit(0)
-    print(f"Журнал нарушен: {result.problem}. Проверено целых записей до нарушения: {result.checked}.")
-    raise typer.Exit(1)
+    else:
+        print(f"Журнал нарушен: {result.problem}. Проверено целых записей до нарушения: {result.checked}.")
+    for problem in problems:
+        print(f"Подтверждения: {problem}.")
+    if not problems:
+        print(f"Файлы подтверждений целы: {files}.")
+    raise typer.Exit(0 if result.ok and not problems else 1)
 
 
 def main() -> None:

@@ -397,6 +397,21 @@ class Tracker:
         with self.store.read() as session:
             return audit.verify(session)
 
+    def verify_evidence(self) -> tuple[int, list[str]]:
+        """Re-hash every stored evidence file: (files checked, problems in Russian)."""
+        from cyclogram.store.evidence import check_file as intact
+        from cyclogram.store.evidence import evidence_path
+
+        with self.store.read() as session:
+            rows = list(session.exec(select(EvidenceRow).order_by(EvidenceRow.stored_at)))  # type: ignore[arg-type]
+        problems = []
+        for row in rows:
+            if not evidence_path(self.evidence_root, row.sha256).is_file():
+                problems.append(f"файл подтверждения «{row.original_name}» (sha256:{row.sha256[:12]}…) отсутствует")
+            elif not intact(self.evidence_root, row.sha256):
+                problems.append(f"файл подтверждения «{row.original_name}» (sha256:{row.sha256[:12]}…) изменён после сохранения")
+        return len(rows), problems
+
 
 def parse_moment(text: str, zone: ZoneInfo) -> dt.datetime:
     """--at: 2024-10-18, 18.10.2024, 2024-10-18T15:30, 18.10.2024 15:30 (the roadmap's local time)."""

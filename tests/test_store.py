@@ -181,6 +181,13 @@ def test_evidence_is_stored_by_content(tracker, spt, tmp_path):
     assert actions == ["roadmap.loaded", "evidence.stored", "stage.done"]
     with pytest.raises(TrackingError, match="не найден"):
         tracker.done(spt, "3", by="melnikova", actor="t", evidence=str(tmp_path / "missing.pdf"))
+    assert tracker.verify_evidence() == (1, [])
+    stored.chmod(0o644)
+    stored.write_text("подменённый план", encoding="utf-8")
+    checked, problems = tracker.verify_evidence()
+    assert checked == 1 and "изменён после сохранения" in problems[0]
+    stored.unlink()
+    assert "отсутствует" in tracker.verify_evidence()[1][0]
 
 
 def test_audit_chain_verifies_and_catches_tampering(tracker, spt, database_url):
