@@ -363,6 +363,139 @@ def history(
         _console().print(render.history_table(records))
 
 
+class OutboxStatus(str, Enum):
+    pending = "pending"
+    failed = "failed"
+    sent = "sent"
+
+
+@app.command()
+def remind(
+    roadmap: Annotated[str, typer.Argument(help="id дорожной карты (или её файл)", show_default=False)],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="За какой день: 2024-10-14 (по умолчанию сегодня)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Только показать, что и кому ушло бы; ничего не записывать и не отправлять")] = False,
+    no_send: Annotated[bool, typer.Option("--no-send", help="Поставить в очередь, но не отправлять")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Рассчитать напоминания на день, поставить их в очередь и отправить."""
+    from cyclogram import render
+    from cyclogram.outbox import compose, dispatch, enqueue, queued_item_keys
+    from cyclogram.tracker import parse_moment
+    from engine import russian
+    from engine.reminders import due_reminders, without_duplicates
+    from notifiers.secrets import SecretError, Secrets
+
+    tracker = _tracker(database)
+    active = _run(lambda: tracker.active(roadmap))
+    day = _run(lambda: parse_moment(as_of, active.zone).date()) if as_of else __import__("datetime").datetime.now(active.zone).date()
+    status_now = _run(lambda: tracker.status(roadmap, day))
+    calendar = status_now.plan.calendar
+    if not calendar.is_working_day(day):
+        name = calendar.holiday_name(day)
+        print(f"{russian.format_date_weekday(day)} — нерабочий день{f' ({name})' if name else ''}: напоминания не отправляются.")
+        return
+    reminders = without_duplicates(due_reminders(status_now))
+    secrets = Secrets()
+    try:
+        outgoing, problems = compose(status_now, reminders, secrets)
+    except SecretError as error:
+        raise _fail(str(error)) from None
+    for problem in problems:
+        print(f"предупреждение: {problem.message}", file=sys.stderr)
+    already = _run(lambda: queued_item_keys(tracker.store, [k for o in outgoing for k in o.item_keys]))
+    if dry_run:
+        _console().print(render.reminders_preview(outgoing, already, status_now, day))
+        return
+    report = _run(lambda: enqueue(tracker.store, outgoing, active.row.id))
+    print(f"{russian.format_date_weekday(day)}: напоминаний {len(reminders)}, новых сообщений в очереди {report.queued}, уже были в очереди {report.already}.")
+    if no_send:
+        return
+    sent = _run(lambda: dispatch(tracker.store, secrets, roadmap_id=active.row.id))
+    _print_dispatch(sent)
+
+
+def _print_dispatch(report) -> None:  # type: ignore[no-untyped-def]
+    print(f"Отправлено: {report.sent}; повторим позже: {report.retrying}; не удалось совсем: {report.failed}.")
+    for error in report.errors[:20]:
+        print(f"  не отправлено: {error}", file=sys.stderr)
+
+
+@app.command("dispatch")
+def dispatch_command(
+    roadmap: Annotated[str | None, typer.Argument(help="Только эта дорожная карта", show_default=False)] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Сколько сообщений отправлять одновременно")] = 8,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Снова попробовать сообщения, которые не удалось отправить")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Отправить сообщения из очереди, срок которых наступил."""
+    from cyclogram import outbox
+    from notifiers.secrets import Secrets
+
+    tracker = _tracker(database)
+    roadmap_id = tracker.resolve_roadmap_id(roadmap) if roadmap else None
+    if retry_failed:
+        count = _run(lambda: outbox.retry_failed(tracker.store, roadmap_id))
+        print(f"Снова в очереди: {count}.")
+    report = _run(lambda: outbox.dispatch(tracker.store, Secrets(), roadmap_id=roadmap_id, workers=workers))
+    _print_dispatch(report)
+
+
+@app.command("outbox")
+def outbox_command(
+    roadmap: Annotated[str | None, typer.Argument(help="Только эта дорожная карта", show_default=False)] = None,
+    status: Annotated[OutboxStatus | None, typer.Option("--status", help="pending, failed или sent")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Сколько последних сообщений показать")] = 100,
+    database: DatabaseOption = None,
+) -> None:
+    """Очередь напоминаний: что ждёт отправки, что отправлено, что не удалось."""
+    from cyclogram import render
+    from cyclogram.outbox import list_outbox
+
+    tracker = _tracker(database)
+    roadmap_id = tracker.resolve_roadmap_id(roadmap) if roadmap else None
+    rows = _run(lambda: list_outbox(tracker.store, status.value if status else None, roadmap_id, limit))
+    _console().print(render.outbox_table(rows))
+
+
+@app.command("notify-test")
+def notify_test(
+    roadmap: Annotated[str, typer.Argument(help="id дорожной карты (или её файл)", show_default=False)],
+    person: Annotated[str, typer.Argument(help="Ключ человека", show_default=False)],
+    database: DatabaseOption = None,
+) -> None:
+    """Отправить одно проверочное сообщение по всем каналам человека."""
+    from notifiers.channels import person_channels, send
+    from notifiers.messages import render_test
+    from notifiers.secrets import SecretError, Secrets
+
+    tracker = _tracker(database)
+    active = _run(lambda: tracker.active(roadmap))
+    model = active.roadmap
+    if person not in model.people:
+        import difflib
+
+        near = difflib.get_close_matches(person, list(model.people), n=1)
+        raise _fail(f"в дорожной карте нет человека «{person}»" + (f"; возможно, имелся в виду «{near[0]}»" if near else ""))
+    try:
+        channels, problems = person_channels(person, model.people[person], Secrets())
+    except SecretError as error:
+        raise _fail(str(error)) from None
+    for problem in problems:
+        print(f"предупреждение: {problem.message}")
+    message = render_test(person, model)
+    failures = 0
+    for channel in channels:
+        result = send(channel, message.subject, message.html, message.text, message.short)
+        if result.ok:
+            print(f"✓ {channel.describe()}: доставлено")
+        else:
+            failures += 1
+            print(f"✗ {channel.describe()}: {result.error}")
+    if not channels:
+        raise _fail(f"у «{model.people[person].name}» нет ни одного рабочего канала")
+    raise typer.Exit(1 if failures else 0)
+
+
 audit_app = typer.Typer(help="Проверка журнала аудита.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

@@ -396,3 +396,72 @@ def history_table(records: Iterable[Any]) -> Any:
             ACTION_WORDS.get(record.action, record.action), target, _history_details(record),
         )
     return table
+
+
+# --- reminders ------------------------------------------------------------------------------------
+
+KIND_NAMES = {
+    "lead": "заранее", "due": "срок сегодня", "overdue": "просрочено", "escalation": "руководителю",
+    "unblocked": "можно начинать", "checkin": "отчёт", "digest": "сводка", "test": "проверка",
+}
+OUTBOX_WORDS = {"pending": "ждёт", "sending": "отправляется", "sent": "отправлено", "failed": "не удалось"}
+
+
+def reminders_preview(outgoing: list[Any], already: set[str], status: Any, day: Any) -> Any:
+    """`remind --dry-run`: what would go to whom, and what is already queued."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    roadmap = status.plan.roadmap
+    table = Table(title=f"Напоминания на {russian.format_date_weekday(day)} (пробный запуск, ничего не отправлено)", show_lines=True)
+    table.add_column("Кому", no_wrap=True)
+    table.add_column("Канал")
+    table.add_column("Вид", no_wrap=True)
+    table.add_column("Сообщение", ratio=1)
+    table.add_column("", no_wrap=True)
+    fresh = 0
+    for item in outgoing:
+        queued = all(key in already for key in item.item_keys)
+        fresh += 0 if queued else 1
+        person = roadmap.people[item.person]
+        table.add_row(
+            person.name,
+            item.channel.describe(),
+            KIND_NAMES.get(item.kind, item.kind),
+            f"[bold]{_escape(item.message.subject)}[/]\n{_escape(item.message.short)}",
+            "уже в очереди" if queued else "новое",
+            style="dim" if queued else None,
+        )
+    summary = Text(f"Сообщений: {len(outgoing)}, новых: {fresh}. Время отправки: {roadmap.defaults.send_at:%H:%M} ({roadmap.timezone}).")
+    if not outgoing:
+        return Text(f"На {russian.format_date_weekday(day)} напоминаний нет.")
+    return Group(table, summary)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def outbox_table(rows: Iterable[Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="Очередь напоминаний")
+    table.add_column("№", justify="right")
+    table.add_column("Состояние", no_wrap=True)
+    table.add_column("Кому", no_wrap=True)
+    table.add_column("Канал")
+    table.add_column("Вид", no_wrap=True)
+    table.add_column("Тема", ratio=1)
+    table.add_column("Попыток", justify="right")
+    table.add_column("Отправлено / ошибка", ratio=1)
+    for row in rows:
+        style = {"failed": "red", "sent": "green", "sending": "yellow"}.get(row.status)
+        detail = row.sent_at[:19].replace("T", " ") + " UTC" if row.sent_at else (row.last_error or f"не раньше {row.not_before[:16].replace('T', ' ')} UTC")
+        table.add_row(
+            str(row.id), OUTBOX_WORDS.get(row.status, row.status), row.person, f"{row.channel_kind}: {row.channel_target}",
+            KIND_NAMES.get(row.kind, row.kind), row.subject, str(row.attempts), detail, style=style,
+        )
+    return table

@@ -148,7 +148,7 @@ class Tracker:
             return [row.id for row in session.exec(select(RoadmapRow).order_by(RoadmapRow.id))]  # type: ignore[arg-type]
 
     def _active(self, session: Session, roadmap_ref: str) -> ActiveRoadmap:
-        roadmap_id = self._roadmap_id(roadmap_ref)
+        roadmap_id = self.resolve_roadmap_id(roadmap_ref)
         row = session.get(RoadmapRow, roadmap_id)
         if row is None:
             known = [r.id for r in session.exec(select(RoadmapRow))]
@@ -164,7 +164,7 @@ class Tracker:
         return ActiveRoadmap(row, version, self._parsed[key])
 
     @staticmethod
-    def _roadmap_id(roadmap_ref: str) -> str:
+    def resolve_roadmap_id(roadmap_ref: str) -> str:
         """A roadmap is named by its id, or by the path of its YAML file."""
         candidate = Path(roadmap_ref)
         if candidate.suffix.lower() in (".yaml", ".yml") and candidate.is_file():
@@ -389,7 +389,7 @@ class Tracker:
 
     def history(self, filters: audit.HistoryFilter) -> list[AuditRecord]:
         if filters.roadmap_id:
-            filters = audit.HistoryFilter(self._roadmap_id(filters.roadmap_id), filters.stage_id, filters.person, filters.since)
+            filters = audit.HistoryFilter(self.resolve_roadmap_id(filters.roadmap_id), filters.stage_id, filters.person, filters.since)
         with self.store.read() as session:
             return audit.read_events(session, filters)
 

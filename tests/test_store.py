@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import pytest
@@ -26,48 +25,7 @@ from cyclogram.store.evidence import check_file as evidence_intact
 from cyclogram.store.evidence import evidence_path
 from cyclogram.tracker import Tracker, TrackingError
 
-PG_ADMIN_URL = os.environ.get("CYCLOGRAM_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
-
-
-def _pg_available() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return None
-    except Exception as error:  # noqa: BLE001 - any failure means "no server to test against"
-        return f"PostgreSQL at {PG_ADMIN_URL} does not answer: {type(error).__name__}"
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> str:
-    reason = _pg_available()
-    if reason:
-        pytest.skip(reason)
-    return PG_ADMIN_URL
-
-
-@pytest.fixture
-def pg_url(pg_server: str):
-    """A fresh database per test on the real server, dropped afterwards."""
-    name = f"cyclogram_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'cyclogram.db'}"
-    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
@@ -299,7 +257,7 @@ def test_concurrent_first_use_of_a_new_database_migrates_once(tmp_path):
         assert proc.returncode == 0 and out.strip() == "ok", err
     engine = create_engine(url)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         assert connection.execute(text("SELECT seq FROM audit_head")).scalar() == 0
 
 

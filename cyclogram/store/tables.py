@@ -85,3 +85,48 @@ class AuditHeadRow(SQLModel, table=True):
     id: int = Field(primary_key=True)
     seq: int
     hash: str
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message to one person on one channel, written before any attempt to send it.
+
+    `dedupe_key` is unique: the same reminder on the same channel is never queued twice. Bodies
+    are rendered when queued, so a retry sends exactly what was queued. Nothing secret is stored:
+    `channel_target` is an address, a chat id or a secret's name, never a resolved URL.
+    """
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=64, unique=True)
+    roadmap_id: str = Field(index=True, max_length=64)
+    person: str = Field(max_length=64)
+    channel_kind: str = Field(max_length=16)
+    channel_key: str = Field(max_length=200)
+    channel_target: str
+    kind: str = Field(max_length=16)  # lead | due | overdue | escalation | unblocked | checkin | digest
+    stage_id: str | None = None
+    occurrence: str = ""
+    due: str | None = None
+    subject: str
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    body_short: str = Field(sa_column=Column(Text, nullable=False))
+    not_before: str  # UTC ISO: the roadmap's local sending hour on the reminder's day
+    status: str = Field(default="pending", index=True, max_length=16)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: str
+    lease_owner: str | None = None
+    lease_until: str | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: str
+    sent_at: str | None = None
+
+
+class OutboxItemRow(SQLModel, table=True):
+    """Which reminders (per channel) a queued message covers; unique, so none is queued twice."""
+
+    __tablename__ = "outbox_item"
+
+    item_key: str = Field(primary_key=True, max_length=64)
+    outbox_id: int = Field(foreign_key="outbox.id", index=True)

@@ -1,0 +1,351 @@
+"""The reminder outbox: write every message first, then send it, then mark it sent — once.
+
+* **Enqueue** renders each reminder for each of the person's channels and writes it with a unique
+  key (reminder key + channel). A reminder already queued is skipped, so daily runs, repeated runs
+  and concurrent runs never queue it twice.
+* **Dispatch** claims due messages under the writers' lock (status `sending` with a lease), sends
+  them in parallel — one fresh Apprise instance per message, so Apprise's per-instance throttle
+  (~5.5 s for email) does not serialize a thousand emails — and records each outcome in its own
+  transaction: `sent` only after Apprise reports success; a failure goes back to `pending` with an
+  exponential back-off, and to `failed` after `max_attempts`. A dispatcher killed mid-send leaves
+  its claims `sending`; once the lease expires another run takes them over.
+* Exactly once, as far as it can be had with SMTP: two dispatchers never claim the same message;
+  the only window for a duplicate is a crash between the server's acceptance and our commit (a few
+  milliseconds), and every email carries `X-Cyclogram-Key` so such a duplicate is recognisable.
+
+Secrets never reach the database: a row stores the channel's safe target (address, chat id or
+secret name); the Apprise URL is rebuilt from current secrets at send time and errors are redacted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import select
+
+from cyclogram.store import audit
+from cyclogram.store.db import Store
+from cyclogram.store.tables import OutboxItemRow, OutboxRow
+from engine.model import Contacts, Person
+from engine.reminders import Reminder
+from engine.status import RoadmapStatus
+from notifiers.channels import Channel, ChannelProblem, person_channels, redact, send
+from notifiers.messages import Message, render_digest, render_reminder
+from notifiers.secrets import Secrets
+
+DEFAULT_LEASE_S = 300.0
+DEFAULT_MAX_ATTEMPTS = 20
+MAX_BACKOFF_S = 6 * 3600
+FIRST_BACKOFF_S = 60
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready to be queued: what, to whom, on which channel, covering which reminders."""
+
+    reminders: tuple[Reminder, ...]
+    person: str
+    channel: Channel
+    message: Message
+    not_before: str
+
+    @property
+    def item_keys(self) -> tuple[str, ...]:
+        return tuple(item_key(r, self.channel) for r in self.reminders)
+
+    @property
+    def dedupe_key(self) -> str:
+        material = "|".join(sorted(self.item_keys))
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+    @property
+    def kind(self) -> str:
+        return self.reminders[0].kind.value if len(self.reminders) == 1 else "digest"
+
+
+def item_key(reminder: Reminder, channel: Channel) -> str:
+    return hashlib.sha256(f"{reminder.dedupe_key}|{channel.key}".encode()).hexdigest()
+
+
+def sending_moment(status: RoadmapStatus, day: dt.date) -> str:
+    """The roadmap's local sending hour on `day`, in UTC."""
+    roadmap = status.plan.roadmap
+    local = dt.datetime.combine(day, roadmap.defaults.send_at, ZoneInfo(roadmap.timezone))
+    return _iso(local)
+
+
+def compose(
+    status: RoadmapStatus, reminders: Iterable[Reminder], secrets: Secrets, *, digest: bool | None = None
+) -> tuple[list[Outgoing], list[ChannelProblem]]:
+    """Messages for today's reminders on every channel of every recipient (no database access)."""
+    roadmap = status.plan.roadmap
+    digest = roadmap.defaults.digest if digest is None else digest
+    by_person: dict[str, list[Reminder]] = {}
+    for reminder in reminders:
+        by_person.setdefault(reminder.person, []).append(reminder)
+    outgoing: list[Outgoing] = []
+    problems: list[ChannelProblem] = []
+    for person_key, items in by_person.items():
+        person = roadmap.people.get(person_key)
+        if person is None:
+            continue
+        channels, trouble = person_channels(person_key, person, secrets)
+        problems.extend(trouble)
+        items.sort(key=Reminder.urgency)
+        for channel in channels:
+            if digest and len(items) > 1:
+                message = render_digest(items, status)
+                outgoing.append(Outgoing(tuple(items), person_key, channel, message, sending_moment(status, items[0].day)))
+                continue
+            for reminder in items:
+                message = render_reminder(reminder, status)
+                outgoing.append(Outgoing((reminder,), person_key, channel, message, sending_moment(status, reminder.day)))
+    return outgoing, problems
+
+
+def queued_item_keys(store: Store, keys: Iterable[str]) -> set[str]:
+    keys = list(keys)
+    found: set[str] = set()
+    with store.read() as session:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found.update(session.exec(select(OutboxItemRow.item_key).where(OutboxItemRow.item_key.in_(chunk))))  # type: ignore[attr-defined]
+    return found
+
+
+@dataclass
+class EnqueueReport:
+    queued: int = 0
+    already: int = 0
+    rows: list[int] = field(default_factory=list)
+
+
+def enqueue(store: Store, outgoing: Iterable[Outgoing], roadmap_id: str) -> EnqueueReport:
+    """Write new messages to the outbox; reminders already queued on that channel are left out."""
+    report = EnqueueReport()
+    outgoing = list(outgoing)
+    if not outgoing:
+        return report
+    with store.write() as session:
+        existing = set()
+        all_keys = [key for item in outgoing for key in item.item_keys]
+        for start in range(0, len(all_keys), 500):
+            chunk = all_keys[start : start + 500]
+            existing.update(session.exec(select(OutboxItemRow.item_key).where(OutboxItemRow.item_key.in_(chunk))))  # type: ignore[attr-defined]
+        now = audit.utc_now()
+        for item in outgoing:
+            fresh = [r for r in item.reminders if item_key(r, item.channel) not in existing]
+            if not fresh:
+                report.already += 1
+                continue
+            if len(fresh) != len(item.reminders):
+                report.already += 1  # part of a digest went out earlier: queue only what is new
+                item = Outgoing(tuple(fresh), item.person, item.channel, item.message, item.not_before)
+            first = item.reminders[0]
+            row = OutboxRow(
+                dedupe_key=item.dedupe_key, roadmap_id=roadmap_id, person=item.person,
+                channel_kind=item.channel.kind, channel_key=item.channel.key, channel_target=item.channel.target,
+                kind=item.kind, stage_id=first.stage_id if len(item.reminders) == 1 else None,
+                occurrence=first.occurrence if len(item.reminders) == 1 else "",
+                due=first.due.isoformat() if first.due and len(item.reminders) == 1 else None,
+                subject=item.message.subject, body_text=item.message.text, body_html=item.message.html,
+                body_short=item.message.short, not_before=item.not_before, next_attempt_at=item.not_before,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            for key in item.item_keys:
+                session.add(OutboxItemRow(item_key=key, outbox_id=row.id))
+                existing.add(key)
+            report.queued += 1
+            report.rows.append(row.id)
+    return report
+
+
+# --- dispatch -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    failed: int = 0  # gave up (max attempts)
+    retrying: int = 0  # failed this time, will be retried
+    lost_lease: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _backoff(attempts: int) -> float:
+    return float(min(MAX_BACKOFF_S, FIRST_BACKOFF_S * 2 ** max(0, attempts - 1)))
+
+
+def claim(store: Store, owner: str, *, limit: int, lease_s: float, now: dt.datetime, roadmap_id: str | None = None) -> list[OutboxRow]:
+    """Take up to `limit` due messages for this dispatcher (writers' lock held: no double claims)."""
+    stamp = _iso(now)
+    with store.write() as session:
+        query = (
+            select(OutboxRow)
+            .where(
+                or_(
+                    (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= stamp),  # type: ignore[operator]
+                    (OutboxRow.status == "sending") & (OutboxRow.lease_until < stamp),  # type: ignore[operator]
+                )
+            )
+            .order_by(OutboxRow.id)  # type: ignore[arg-type]
+            .limit(limit)
+        )
+        if roadmap_id:
+            query = query.where(OutboxRow.roadmap_id == roadmap_id)
+        rows = list(session.exec(query))
+        until = _iso(now + dt.timedelta(seconds=lease_s))
+        for row in rows:
+            row.status, row.lease_owner, row.lease_until = "sending", owner, until
+            row.attempts += 1
+            session.add(row)
+        return rows
+
+
+def _channel_for(row: OutboxRow, secrets: Secrets) -> tuple[Channel | None, str | None]:
+    """Rebuild the channel (with its secret URL) from the row's safe target and current secrets."""
+    if row.channel_kind == "email":
+        contacts = Contacts(email=row.channel_target)
+    elif row.channel_kind == "telegram":
+        contacts = Contacts(telegram=row.channel_target)
+    else:
+        contacts = Contacts(apprise=[row.channel_target])
+    channels, problems = person_channels(row.person, Person(name=row.person, contacts=contacts), secrets)
+    for channel in channels:
+        if channel.key == row.channel_key:
+            return channel, None
+    return None, "; ".join(p.message for p in problems) or "канал больше не настроен"
+
+
+def _record(store: Store, row: OutboxRow, owner: str, ok: bool, error: str | None, max_attempts: int, now: dt.datetime) -> str:
+    """Write one outcome; returns sent | retrying | failed | lost."""
+    with store.write() as session:
+        current = session.get(OutboxRow, row.id)
+        if current is None or current.lease_owner != owner or current.status != "sending":
+            return "lost"  # our lease expired and someone else took it over
+        current.lease_owner = current.lease_until = None
+        if ok:
+            current.status, current.sent_at, current.last_error = "sent", _iso(now), None
+            outcome = "sent"
+        else:
+            current.last_error = error
+            if current.attempts >= max_attempts:
+                current.status = "failed"
+                outcome = "failed"
+            else:
+                current.status = "pending"
+                current.next_attempt_at = _iso(now + dt.timedelta(seconds=_backoff(current.attempts)))
+                outcome = "retrying"
+        session.add(current)
+        payload = {
+            "outbox_id": current.id, "dedupe_key": current.dedupe_key, "person": current.person,
+            "channel": current.channel_key, "kind": current.kind, "attempts": current.attempts,
+        }
+        if error:
+            payload["error"] = error
+        action = {"sent": "reminder.sent", "failed": "reminder.failed", "retrying": "reminder.retry"}[outcome]
+        audit.append_event(session, "dispatcher", action, payload, current.roadmap_id, current.stage_id)
+        return outcome
+
+
+def _send_row(row: OutboxRow, secrets: Secrets) -> tuple[bool, str | None]:
+    channel, problem = _channel_for(row, secrets)
+    if channel is None:
+        return False, redact(problem or "", secrets.known_values())
+    result = send(
+        channel, row.subject, row.body_html, row.body_text, row.body_short,
+        headers={"X-Cyclogram-Key": row.dedupe_key},
+    )
+    return result.ok, result.error
+
+
+def dispatch(
+    store: Store,
+    secrets: Secrets,
+    *,
+    roadmap_id: str | None = None,
+    workers: int = 8,
+    batch: int = 100,
+    lease_s: float = DEFAULT_LEASE_S,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    clock: Callable[[], dt.datetime] = _now,
+    sender: Callable[[OutboxRow, Secrets], tuple[bool, str | None]] = _send_row,
+) -> DispatchReport:
+    """Send every due message once; returns what happened."""
+    owner = worker_id()
+    report = DispatchReport()
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="cyclogram-send") as pool:
+        while True:
+            rows = claim(store, owner, limit=batch, lease_s=lease_s, now=clock(), roadmap_id=roadmap_id)
+            if not rows:
+                return report
+            futures = {pool.submit(sender, row, secrets): row for row in rows}
+            for future in as_completed(futures):
+                row = futures[future]
+                try:
+                    ok, error = future.result()
+                except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the message
+                    ok, error = False, redact(f"{type(exc).__name__}: {exc}", secrets.known_values())
+                outcome = _record(store, row, owner, ok, error, max_attempts, clock())
+                if outcome == "sent":
+                    report.sent += 1
+                elif outcome == "failed":
+                    report.failed += 1
+                    report.errors.append(f"{row.person} ({row.channel_key}): {error}")
+                elif outcome == "retrying":
+                    report.retrying += 1
+                    report.errors.append(f"{row.person} ({row.channel_key}): {error}")
+                else:
+                    report.lost_lease += 1
+
+
+def list_outbox(store: Store, status: str | None = None, roadmap_id: str | None = None, limit: int = 200) -> list[OutboxRow]:
+    with store.read() as session:
+        query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+        if status == "pending":
+            query = query.where(OutboxRow.status.in_(("pending", "sending")))  # type: ignore[attr-defined]
+        elif status:
+            query = query.where(OutboxRow.status == status)
+        if roadmap_id:
+            query = query.where(OutboxRow.roadmap_id == roadmap_id)
+        return list(session.exec(query))
+
+
+def retry_failed(store: Store, roadmap_id: str | None = None) -> int:
+    """Give failed messages a new round of attempts (after fixing a password, say)."""
+    with store.write() as session:
+        query = select(OutboxRow).where(OutboxRow.status == "failed")
+        if roadmap_id:
+            query = query.where(OutboxRow.roadmap_id == roadmap_id)
+        rows = list(session.exec(query))
+        stamp = audit.utc_now()
+        for row in rows:
+            row.status, row.attempts, row.next_attempt_at = "pending", 0, stamp
+            session.add(row)
+        if rows:
+            audit.append_event(session, "dispatcher", "reminder.requeued", {"count": len(rows)}, roadmap_id)
+        return len(rows)

@@ -1,0 +1,233 @@
+"""Reminder policy: from the status of a roadmap on a given day, the reminders due that day.
+
+Pure: no clock, no database, no sending. The caller runs it once a day (or more often: every
+reminder has a stable `dedupe_key`, so running twice enqueues nothing new) and puts the result
+in the outbox.
+
+Rules (defaults in the roadmap header `defaults.reminders`, overrides per stage `reminders:`):
+
+* **lead** — `lead` working days before the due date (default 5 and 1). When a run was missed,
+  the nearest lead that has already come is sent late rather than never ("осталось 3 дня").
+* **due** — on the due day (`on_due_day`, default on). A due date on a day off is announced on the
+  working day before it, so nobody learns about a Saturday deadline on Monday.
+* **overdue** — while overdue, on the first overdue working day and then every `overdue_every`
+  working days (default 2).
+* **escalation** — once, to the owner's supervisor, after `escalate_after` working days overdue
+  (default 5).
+* **unblocked** — to the people of a stage whose last dependency has just been completed (within
+  the last `UNBLOCKED_WINDOW` working days): "Этап 20 выполнен — можно начинать этап 21".
+* **checkin** — a continuous stage with `check_every` gets one reminder on the first working day
+  of each period (week, month, quarter, trimester) to report how it goes.
+
+Nothing is sent on a day off (the whole run yields nothing), for blocked stages (the blocker's
+people are reminded instead), for stages without a date yet (they wait for their event), or when
+`enabled: false`. Recipients are the stage's people (roles expanded, owner first); escalations go
+to the owner's supervisor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from enum import Enum
+
+from engine.model import ReminderPolicy, Roadmap, Stage
+from engine.status import RoadmapStatus, StageStatus, Status
+from engine.workcalendar import WorkCalendar
+
+DEFAULT_LEAD = (5, 1)
+DEFAULT_OVERDUE_EVERY = 2
+DEFAULT_ESCALATE_AFTER = 5
+UNBLOCKED_WINDOW = 2  # working days: an unblock older than this is old news, not a reminder
+
+
+class Kind(str, Enum):
+    LEAD = "lead"
+    DUE = "due"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    UNBLOCKED = "unblocked"
+    CHECKIN = "checkin"
+
+
+# Most urgent first: digests list items in this order, then by days late / left.
+URGENCY = {Kind.ESCALATION: 0, Kind.OVERDUE: 1, Kind.DUE: 2, Kind.UNBLOCKED: 3, Kind.LEAD: 4, Kind.CHECKIN: 5}
+
+
+@dataclass(frozen=True)
+class Policy:
+    lead: tuple[int, ...]
+    on_due_day: bool
+    overdue_every: int
+    escalate_after: int
+    enabled: bool
+
+    @classmethod
+    def for_stage(cls, roadmap: Roadmap, stage: Stage) -> Policy:
+        base = roadmap.defaults.reminders
+        own = stage.reminders or ReminderPolicy()
+
+        def pick(name: str, default: object) -> object:
+            value = getattr(own, name)
+            if value is None:
+                value = getattr(base, name)
+            return default if value is None else value
+
+        lead = pick("lead", DEFAULT_LEAD)
+        return cls(
+            lead=tuple(sorted(set(lead), reverse=True)),  # type: ignore[arg-type]
+            on_due_day=bool(pick("on_due_day", True)),
+            overdue_every=int(pick("overdue_every", DEFAULT_OVERDUE_EVERY)),  # type: ignore[call-overload]
+            escalate_after=int(pick("escalate_after", DEFAULT_ESCALATE_AFTER)),  # type: ignore[call-overload]
+            enabled=bool(pick("enabled", True)),
+        )
+
+
+@dataclass(frozen=True)
+class Reminder:
+    roadmap_id: str
+    stage_id: str
+    occurrence: str
+    person: str  # recipient (person key)
+    kind: Kind
+    due: dt.date | None  # the due date this reminder is about
+    day: dt.date  # the day it is for (the run's day)
+    days_left: int | None = None
+    days_late: int | None = None
+    step: str = ""  # what makes it distinct within its kind: "lead:5", "overdue:2", "2024-10"…
+    about: str | None = None  # escalation: the owner it is about; unblocked: the stage that unblocked it
+
+    @property
+    def dedupe_key(self) -> str:
+        """One reminder, one key: the same facts on another run give the same key."""
+        material = "|".join(
+            [self.roadmap_id, self.stage_id, self.occurrence, self.person, self.kind.value,
+             self.due.isoformat() if self.due else "-", self.step]
+        )
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+    def urgency(self) -> tuple[int, int]:
+        days = -(self.days_late or 0) if self.days_late else (self.days_left if self.days_left is not None else 99)
+        return (URGENCY[self.kind], days)
+
+
+def announce_day(calendar: WorkCalendar, day: dt.date) -> dt.date:
+    """The working day on which something happening on `day` is announced (the day itself, or
+    the last working day before it)."""
+    while not calendar.is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _recipients(status: RoadmapStatus, stage_id: str) -> tuple[str, ...]:
+    return status.plan.stages[stage_id].responsible
+
+
+def _lead_reminders(policy: Policy, row: StageStatus, calendar: WorkCalendar, today: dt.date) -> list[tuple[Kind, str, int | None]]:
+    """(kind, step, days_left) due today for an open stage; at most one: the most urgent."""
+    assert row.due is not None
+    due_announce = announce_day(calendar, row.due)
+    if policy.on_due_day and today >= due_announce and today <= row.due:
+        return [(Kind.DUE, "due", row.days_left)]
+    passed = [lead for lead in policy.lead if lead > 0 and calendar.add_working_days(row.due, -lead) <= today < due_announce]
+    if passed:
+        lead = min(passed)  # the nearest lead that has come: one message, not a burst after downtime
+        return [(Kind.LEAD, f"lead:{lead}", row.days_left)]
+    return []
+
+
+def _period_start(every: str, day: dt.date, first_year: int) -> dt.date:
+    if every == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if every == "month":
+        return day.replace(day=1)
+    starts = {
+        "quarter": [(first_year, 9), (first_year, 11), (first_year + 1, 1), (first_year + 1, 4)],
+        "trimester": [(first_year, 9), (first_year, 12), (first_year + 1, 3)],
+    }[every]
+    candidates = [dt.date(y, m, 1) for y, m in starts if dt.date(y, m, 1) <= day]
+    return candidates[-1] if candidates else day.replace(day=1)
+
+
+def due_reminders(status: RoadmapStatus, calendar: WorkCalendar | None = None) -> list[Reminder]:
+    """All reminders for the day of `status.moment` (see module docstring), most urgent first."""
+    calendar = calendar or status.plan.calendar
+    today = status.moment
+    if not calendar.is_working_day(today):
+        return []
+    roadmap = status.plan.roadmap
+    result: list[Reminder] = []
+    for stage_id, row in status.stages.items():
+        planned = status.plan.stages[stage_id]
+        policy = Policy.for_stage(roadmap, planned.stage)
+        if not policy.enabled:
+            continue
+        people = _recipients(status, stage_id)
+
+        def emit(kind: Kind, step: str, *, to: tuple[str, ...] = people, about: str | None = None,
+                 days_left: int | None = None, days_late: int | None = None) -> None:
+            for person in to:
+                result.append(
+                    Reminder(roadmap.id, stage_id, row.occurrence, person, kind, row.due, today,
+                             days_left, days_late, step, about)
+                )
+
+        if row.status is Status.CONTINUOUS:
+            every = planned.stage.check_every
+            if every:
+                start = _period_start(every, today, roadmap.academic_year.first)
+                if calendar.add_working_days(start, 0) == today:
+                    emit(Kind.CHECKIN, f"checkin:{start.isoformat()}")
+            continue
+        if row.status in (Status.OPEN, Status.DUE_SOON) and row.due is not None:
+            for kind, step, days_left in _lead_reminders(policy, row, calendar, today):
+                emit(kind, step, days_left=days_left)
+            unblocker = _just_unblocked_by(status, stage_id, calendar, today)
+            if unblocker is not None:
+                emit(Kind.UNBLOCKED, f"unblocked:{unblocker}", about=unblocker, days_left=row.days_left)
+        elif row.status is Status.UNSCHEDULED:
+            unblocker = _just_unblocked_by(status, stage_id, calendar, today)
+            if unblocker is not None:
+                emit(Kind.UNBLOCKED, f"unblocked:{unblocker}", about=unblocker)
+        elif row.status is Status.OVERDUE:
+            late = max(1, row.days_late or 0)
+            every = max(1, policy.overdue_every)
+            emit(Kind.OVERDUE, f"overdue:{(late - 1) // every}", days_late=late)
+            if late >= policy.escalate_after and people:
+                owner = roadmap.people.get(people[0])
+                if owner is not None and owner.supervisor and owner.supervisor not in people[:1]:
+                    emit(Kind.ESCALATION, "escalation", to=(owner.supervisor,), about=people[0], days_late=late)
+    result.sort(key=lambda r: (r.person, r.urgency()))
+    return result
+
+
+def _just_unblocked_by(status: RoadmapStatus, stage_id: str, calendar: WorkCalendar, today: dt.date) -> str | None:
+    """The dependency whose recent completion unblocked this stage, if that happened lately."""
+    planned = status.plan.stages[stage_id]
+    if not planned.depends_on or status.stages[stage_id].blocked_by:
+        return None
+    latest: tuple[dt.date, str] | None = None
+    for dep in planned.depends_on:
+        dep_row = status.stages.get(dep)
+        if dep_row is None or dep_row.completion is None:
+            continue  # a continuous dependency never "completes"
+        day = dep_row.completion.day
+        if latest is None or day > latest[0]:
+            latest = (day, dep)
+    if latest is None:
+        return None
+    if calendar.working_days_between(latest[0], today) > UNBLOCKED_WINDOW:
+        return None
+    return latest[1]
+
+
+def without_duplicates(reminders: list[Reminder]) -> list[Reminder]:
+    """One reminder per key (a person named twice through roles gets one message)."""
+    seen: set[str] = set()
+    unique = []
+    for reminder in reminders:
+        if reminder.dedupe_key not in seen:
+            seen.add(reminder.dedupe_key)
+            unique.append(reminder)
+    return unique
