@@ -44,6 +44,11 @@ $CLI status spt-usolye-2024 --as-of 2024-10-10
 step "Работа Волковой Л.А. на 10.10.2024"
 $CLI status spt-usolye-2024 --as-of 2024-10-10 --person volkova
 
+step "Напоминания на понедельник 14.10.2024 — пробный запуск (ничего не отправляется)"
+# The school's mail account lives outside the roadmap, as a secret; a dry run never connects to it.
+CYCLOGRAM_SECRET_SMTP="mailto://127.0.0.1:8025?from=Школа №12 <school12@example.org>&mode=insecure" \
+  $CLI remind spt-usolye-2024 --as-of 2024-10-14 --dry-run
+
 step "Журнал изменений"
 $CLI history spt-usolye-2024
 $CLI audit verify
