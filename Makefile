@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_status.py
 	$(BIN)/python bench/bench_done.py
+	$(BIN)/python bench/bench_dispatch.py
 
 schema: $(STAMP)
 	$(BIN)/cyclogram schema -o docs/roadmap.schema.json

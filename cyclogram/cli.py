@@ -410,7 +410,9 @@ def remind(
     print(f"{russian.format_date_weekday(day)}: напоминаний {len(reminders)}, новых сообщений в очереди {report.queued}, уже были в очереди {report.already}.")
     if no_send:
         return
-    sent = _run(lambda: dispatch(tracker.store, secrets, roadmap_id=active.row.id))
+    from cyclogram.outbox import graceful_stop
+
+    sent = _run(lambda: dispatch(tracker.store, secrets, roadmap_id=active.row.id, stop=graceful_stop()))
     _print_dispatch(sent)
 
 
@@ -436,7 +438,7 @@ def dispatch_command(
     if retry_failed:
         count = _run(lambda: outbox.retry_failed(tracker.store, roadmap_id))
         print(f"Снова в очереди: {count}.")
-    report = _run(lambda: outbox.dispatch(tracker.store, Secrets(), roadmap_id=roadmap_id, workers=workers))
+    report = _run(lambda: outbox.dispatch(tracker.store, Secrets(), roadmap_id=roadmap_id, workers=workers, stop=outbox.graceful_stop()))
     _print_dispatch(report)
 
 

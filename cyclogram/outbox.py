@@ -10,8 +10,10 @@
   exponential back-off, and to `failed` after `max_attempts`. A dispatcher killed mid-send leaves
   its claims `sending`; once the lease expires another run takes them over.
 * Exactly once, as far as it can be had with SMTP: two dispatchers never claim the same message;
-  the only window for a duplicate is a crash between the server's acceptance and our commit (a few
-  milliseconds), and every email carries `X-Cyclogram-Key` so such a duplicate is recognisable.
+  SIGTERM/SIGINT stop a dispatcher cleanly (in-flight messages finished and recorded, the rest
+  released). Only a hard kill (SIGKILL, power loss) between the server's "250 OK" and our commit
+  — one small transaction — can double a message; every email carries `X-Cyclogram-Key` so such a
+  duplicate is recognisable by the receiving side.
 
 Secrets never reach the database: a row stores the channel's safe target (address, chat id or
 secret name); the Apprise URL is rebuilt from current secrets at send time and errors are redacted.
@@ -22,10 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import signal
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -289,38 +293,76 @@ def dispatch(
     *,
     roadmap_id: str | None = None,
     workers: int = 8,
-    batch: int = 100,
+    batch: int | None = None,
     lease_s: float = DEFAULT_LEASE_S,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     clock: Callable[[], dt.datetime] = _now,
     sender: Callable[[OutboxRow, Secrets], tuple[bool, str | None]] = _send_row,
+    stop: threading.Event | None = None,
 ) -> DispatchReport:
-    """Send every due message once; returns what happened."""
+    """Send every due message once; returns what happened.
+
+    Each sending thread records its own outcome right after the server answers, so the window in
+    which a crash could leave a delivered message unrecorded is one small transaction long. When
+    `stop` is set (SIGTERM/SIGINT, see `graceful_stop`), no new message is taken: messages in
+    flight are finished and recorded, claimed ones not yet started go back to the queue.
+    """
     owner = worker_id()
     report = DispatchReport()
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="cyclogram-send") as pool:
-        while True:
+    lock = threading.Lock()
+    workers = max(1, workers)
+    batch = batch or workers * 4
+
+    def work(row: OutboxRow) -> None:
+        if stop is not None and stop.is_set():
+            _release(store, row, owner)
+            return
+        try:
+            ok, error = sender(row, secrets)
+        except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the message
+            ok, error = False, redact(f"{type(exc).__name__}: {exc}", secrets.known_values())
+        outcome = _record(store, row, owner, ok, error, max_attempts, clock())
+        with lock:
+            if outcome == "sent":
+                report.sent += 1
+            elif outcome == "lost":
+                report.lost_lease += 1
+            else:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                report.errors.append(f"{row.person} ({row.channel_key}): {error}")
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cyclogram-send") as pool:
+        while stop is None or not stop.is_set():
             rows = claim(store, owner, limit=batch, lease_s=lease_s, now=clock(), roadmap_id=roadmap_id)
             if not rows:
-                return report
-            futures = {pool.submit(sender, row, secrets): row for row in rows}
-            for future in as_completed(futures):
-                row = futures[future]
-                try:
-                    ok, error = future.result()
-                except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the message
-                    ok, error = False, redact(f"{type(exc).__name__}: {exc}", secrets.known_values())
-                outcome = _record(store, row, owner, ok, error, max_attempts, clock())
-                if outcome == "sent":
-                    report.sent += 1
-                elif outcome == "failed":
-                    report.failed += 1
-                    report.errors.append(f"{row.person} ({row.channel_key}): {error}")
-                elif outcome == "retrying":
-                    report.retrying += 1
-                    report.errors.append(f"{row.person} ({row.channel_key}): {error}")
-                else:
-                    report.lost_lease += 1
+                break
+            for future in [pool.submit(work, row) for row in rows]:
+                future.result()
+    return report
+
+
+def _release(store: Store, row: OutboxRow, owner: str) -> None:
+    """Give back a claimed message that was never attempted (graceful shutdown)."""
+    with store.write() as session:
+        current = session.get(OutboxRow, row.id)
+        if current is not None and current.lease_owner == owner and current.status == "sending":
+            current.status, current.lease_owner, current.lease_until = "pending", None, None
+            current.attempts = max(0, current.attempts - 1)
+            session.add(current)
+
+
+def graceful_stop() -> threading.Event:
+    """An event set by SIGTERM/SIGINT, so that stopping a dispatcher never loses or doubles a
+    message (only an outright SIGKILL or power loss can hit the one-transaction window)."""
+    event = threading.Event()
+
+    def handler(signum: int, _frame: object) -> None:
+        event.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, handler)
+    return event
 
 
 def list_outbox(store: Store, status: str | None = None, roadmap_id: str | None = None, limit: int = 200) -> list[OutboxRow]:

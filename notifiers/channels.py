@@ -94,13 +94,18 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     ``scheme://user:pass@`` → ``scheme://user:***@``, ``tgram://<token>/`` → ``tgram://***/``, and
     bot-token-looking strings ``123456789:AA…`` → ``***``.
     """
-    text = str(text)
     known: set[str] = set()
     for value in secrets:
         if value:
             known.update(secret_fragments(str(value)))
-    for value in sorted(known, key=len, reverse=True):
-        text = text.replace(value, "***")
+    return _redact_fragments(str(text), known)
+
+
+def _redact_fragments(text: str, fragments: Iterable[str]) -> str:
+    """`redact` for fragments already computed (the log guard runs on every Apprise log line)."""
+    for value in sorted(fragments, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, "***")
     text = _URL_PASSWORD.sub(r"\1:***@", text)
     text = _TGRAM_TOKEN.sub(r"\1***", text)
     text = _BOT_TOKEN.sub("***", text)
@@ -146,15 +151,15 @@ _pass_level: int | None = None  # while capturing: records below this level are 
 class _AppriseLogGuard(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
-            message = redact(record.getMessage(), _sensitive_now())
+            message = _redact_fragments(record.getMessage(), _sensitive_now())
         except Exception:  # noqa: BLE001 - a broken record must not break sending
             message = "(сообщение Apprise скрыто: не удалось его обработать)"
         record.msg, record.args = message, None
         if record.exc_info:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info), _sensitive_now())
+            record.exc_text = _redact_fragments(logging.Formatter().formatException(record.exc_info), _sensitive_now())
             record.exc_info = None
         elif record.exc_text:
-            record.exc_text = redact(record.exc_text, _sensitive_now())
+            record.exc_text = _redact_fragments(record.exc_text, _sensitive_now())
         sink = _capture_sink.get()
         if sink is not None:
             sink.append((record.levelno, message))
@@ -168,7 +173,7 @@ class _RedactFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
-            record.msg, record.args = redact(record.getMessage(), _sensitive_now()), None
+            record.msg, record.args = _redact_fragments(record.getMessage(), _sensitive_now()), None
         except Exception:  # noqa: BLE001
             record.msg, record.args = "(сообщение скрыто: не удалось его обработать)", None
         return True
@@ -296,7 +301,7 @@ def _email_channel(contact: str, secrets: Secrets) -> Channel:
             + (f", а в нём схема «{scheme}»" if scheme and len(scheme) < 20 else "")
         )
     url = _with_query(sender, {"to": address, "format": "html"})
-    _remember([sender, url])
+    _remember([sender])  # the secret part of every email URL; recipients are not secret
     notifier, reason = _validate(url)
     if notifier is None:
         raise SecretError(f"Apprise не принимает адрес из секрета «{SMTP_SECRET}»" + (f": {reason}" if reason else ""))
@@ -320,7 +325,7 @@ def _telegram_channel(contact: str, secrets: Secrets) -> Channel:
     except SecretError as exc:
         raise SecretError(f"не настроен бот Telegram: {exc}") from None
     url = f"tgram://{token.strip()}/{chat}"
-    _remember([token, url])
+    _remember([token])
     notifier, reason = _validate(url)
     if notifier is None:
         raise SecretError(
@@ -351,7 +356,7 @@ def person_channels(person_key: str, person: Person, secrets: Secrets) -> tuple[
     who = f"{person.name} ({person_key})"
 
     def problem(text: str) -> None:
-        problems.append(ChannelProblem(person_key, redact(text, [*secrets.known_values(), *_sensitive_now()])))
+        problems.append(ChannelProblem(person_key, _redact_fragments(redact(text, secrets.known_values()), _sensitive_now())))
 
     if not contacts.any:
         problem(f"у {who} нет ни одного контакта: напоминания не будут доставлены; добавьте contacts: email, telegram или apprise")
@@ -422,7 +427,6 @@ def send(
     sent, although Apprise's worker may finish it later (up to the service's own socket timeout).
     """
     known = [channel.url]
-    _remember(known)
     try:
         url = channel.url
         if channel.kind == "email":
