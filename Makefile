@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_status.py
 	$(BIN)/python bench/bench_done.py
 	$(BIN)/python bench/bench_dispatch.py
+	$(BIN)/python bench/bench_feeds.py
 
 schema: $(STAMP)
 	$(BIN)/cyclogram schema -o docs/roadmap.schema.json

@@ -498,6 +498,155 @@ def notify_test(
     raise typer.Exit(1 if failures else 0)
 
 
+def _feeds(database: str | None):  # type: ignore[no-untyped-def]
+    from cyclogram.feeds import Feeds
+
+    return Feeds(_tracker(database))
+
+
+def _print_skipped(skipped) -> None:  # type: ignore[no-untyped-def]
+    if not skipped:
+        return
+    print(f"Не вошли в календарь (дата пока неизвестна или этап постоянный) — {len(skipped)}:", file=sys.stderr)
+    for item in skipped:
+        print(f"  {item.number}. {item.title[:70]} — {item.reason}", file=sys.stderr)
+
+
+@app.command()
+def ical(
+    roadmap: Annotated[str, typer.Argument(help="id дорожной карты (или её файл)", show_default=False)],
+    person: Annotated[str | None, typer.Option("--person", help="Только этапы этого человека")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Только этапы людей этой роли")] = None,
+    todo: Annotated[bool, typer.Option("--todo", help="Задачи (VTODO) со статусом выполнения вместо событий")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Файл .ics (по умолчанию — вывод на экран)")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Выгрузить расписание в iCalendar (.ics): всей дорожной карты, человека или роли."""
+    feeds = _feeds(database)
+    active = _run(lambda: feeds.tracker.active(roadmap))
+    if person and role:
+        raise _fail("укажите либо --person, либо --role")
+    people: tuple[str, ...] | None = None
+    suffix = ""
+    if person is not None:
+        if person not in active.roadmap.people:
+            raise _fail(f"в дорожной карте нет человека «{person}»")
+        people, suffix = (person,), active.roadmap.people[person].name
+    elif role is not None:
+        if role not in active.roadmap.roles:
+            raise _fail(f"в дорожной карте нет роли «{role}»")
+        people, suffix = tuple(active.roadmap.roles[role].members), active.roadmap.roles[role].title
+    built = _run(lambda: feeds.build(roadmap, people=people, todo=todo, name_suffix=suffix))
+    if output is None:
+        sys.stdout.buffer.write(built.body)
+    else:
+        output.write_bytes(built.body)
+        print(f"Записано событий: {built.events} → {output}", file=sys.stderr)
+    _print_skipped(built.skipped)
+
+
+feeds_app = typer.Typer(help="Ссылки на календари для подписки (Google, Outlook, Apple, Thunderbird).", invoke_without_command=True)
+app.add_typer(feeds_app, name="feeds")
+
+
+def _feed_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/calendars/{token}.ics"
+
+
+BaseUrlOption = Annotated[
+    str, typer.Option("--base-url", envvar="CYCLOGRAM_BASE_URL", help="Адрес сервера cyclogram web для ссылок")
+]
+
+
+@feeds_app.callback()
+def feeds_list(
+    ctx: typer.Context,
+    roadmap: Annotated[str | None, typer.Option("--roadmap", help="Только эта дорожная карта")] = None,
+    all_feeds: Annotated[bool, typer.Option("--all", help="Показать и отозванные")] = False,
+    base_url: BaseUrlOption = "http://127.0.0.1:8080",
+    database: DatabaseOption = None,
+) -> None:
+    """Список ссылок на календари (без подкоманды)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    feeds = _feeds(database)
+    items = _run(lambda: feeds.list(roadmap, include_revoked=all_feeds))
+    if not items:
+        print("Ссылок на календари нет. Создайте: cyclogram feeds create ДОРОЖНАЯ_КАРТА [--person КЛЮЧ | --role КЛЮЧ]")
+        return
+    for item in items:
+        state = "" if item.active else " (отозвана)"
+        kind = " задачи" if item.todo else ""
+        print(f"{item.roadmap_id} · {item.describe()}{kind}{state}\n  {_feed_url(base_url, item.token)}")
+
+
+@feeds_app.command("create")
+def feeds_create(
+    roadmap: Annotated[str, typer.Argument(help="id дорожной карты", show_default=False)],
+    person: Annotated[str | None, typer.Option("--person", help="Календарь одного человека")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Календарь роли")] = None,
+    todo: Annotated[bool, typer.Option("--todo", help="Задачи (VTODO) вместо событий")] = False,
+    base_url: BaseUrlOption = "http://127.0.0.1:8080",
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Создать ссылку для подписки на календарь."""
+    from cyclogram.tracker import default_actor
+
+    feeds = _feeds(database)
+    feed = _run(lambda: feeds.create(roadmap, actor or default_actor(), person=person, role=role, todo=todo))
+    print(_feed_url(base_url, feed.token))
+
+
+@feeds_app.command("revoke")
+def feeds_revoke(
+    token: Annotated[str, typer.Argument(help="Токен (или его начало, от 6 символов)", show_default=False)],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Отозвать ссылку: календарь по ней больше не откроется."""
+    from cyclogram.tracker import default_actor
+
+    feeds = _feeds(database)
+    feed = _run(lambda: feeds.revoke(token, actor or default_actor()))
+    print(f"Ссылка отозвана: {feed.roadmap_id} · {feed.describe()}")
+
+
+@feeds_app.command("rotate")
+def feeds_rotate(
+    token: Annotated[str, typer.Argument(help="Токен (или его начало, от 6 символов)", show_default=False)],
+    base_url: BaseUrlOption = "http://127.0.0.1:8080",
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Заменить ссылку новой (старая перестаёт работать)."""
+    from cyclogram.tracker import default_actor
+
+    feeds = _feeds(database)
+    feed = _run(lambda: feeds.rotate(token, actor or default_actor()))
+    print(_feed_url(base_url, feed.token))
+
+
+@app.command()
+def web(
+    host: Annotated[str, typer.Option("--host", help="Адрес для прослушивания")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Порт")] = 8080,
+    database: DatabaseOption = None,
+) -> None:
+    """Раздавать календари по ссылкам /calendars/<токен>.ics (для подписки в календарях)."""
+    from cyclogram.web import make_server
+
+    feeds = _feeds(database)
+    server = make_server(feeds, host, port)
+    print(f"Календари: http://{host}:{port}/calendars/<токен>.ics (список ссылок: cyclogram feeds). Остановить: Ctrl-C")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 audit_app = typer.Typer(help="Проверка журнала аудита.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

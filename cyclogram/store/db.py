@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-SCHEMA_REVISION = "0002"  # newest migration in store/migrations/versions
+SCHEMA_REVISION = "0003"  # newest migration in store/migrations/versions
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_TIMEOUT_S = 30.0
 

@@ -130,3 +130,32 @@ class OutboxItemRow(SQLModel, table=True):
 
     item_key: str = Field(primary_key=True, max_length=64)
     outbox_id: int = Field(foreign_key="outbox.id", index=True)
+
+
+class CalendarVersionRow(SQLModel, table=True):
+    """SEQUENCE and LAST-MODIFIED of each calendar component: bumped only when its content changes."""
+
+    __tablename__ = "calendar_version"
+
+    roadmap_id: str = Field(primary_key=True, max_length=64)
+    uid: str = Field(primary_key=True, max_length=300)
+    component: str = Field(primary_key=True, max_length=8)  # VEVENT | VTODO
+    content_hash: str = Field(max_length=64)
+    sequence: int = 0
+    last_modified: str
+
+
+class FeedRow(SQLModel, table=True):
+    """A calendar subscription URL: a random token for a roadmap, a person or a role."""
+
+    __tablename__ = "feed"
+
+    token: str = Field(primary_key=True, max_length=64)
+    roadmap_id: str = Field(foreign_key="roadmap.id", index=True, max_length=64)
+    scope: str = Field(max_length=16)  # roadmap | person | role
+    scope_key: str | None = None
+    todo: bool = False
+    created_at: str
+    created_by: str
+    revoked_at: str | None = None
+    replaced_by: str | None = None

@@ -1,0 +1,226 @@
+"""Calendar feeds: who may read which calendar (random tokens), and building a feed quickly.
+
+A feed is a roadmap's calendar, or the part of it for one person or one role, behind a URL
+`/calendars/<token>.ics`. Tokens are random secrets (anyone holding one can read the schedule), so
+they can be revoked and rotated; the audit log records only their first characters.
+
+SEQUENCE and LAST-MODIFIED of every component are kept in the database and change only when the
+component's content changes, so calendar clients see a moved deadline as an update, not noise.
+Serialized components are cached by content (`notifiers.ical.EventCache`): after a completion or
+a new roadmap version only the changed events are serialized again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets as random_secrets
+import threading
+from dataclasses import dataclass
+from email.utils import format_datetime
+
+from sqlmodel import select
+
+from cyclogram.store import audit
+from cyclogram.store.tables import AuditHeadRow, CalendarVersionRow, FeedRow, RoadmapRow
+from cyclogram.tracker import Tracker, TrackingError
+from engine.status import compute_status
+from notifiers.ical import EventCache, EventSpec, Skipped, build_specs, render_calendar
+
+SCOPES = ("roadmap", "person", "role")
+
+
+@dataclass(frozen=True)
+class Feed:
+    token: str
+    roadmap_id: str
+    scope: str
+    scope_key: str | None
+    todo: bool
+    created_at: str
+    revoked_at: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def describe(self, people_names: dict[str, str] | None = None) -> str:
+        if self.scope == "person":
+            who = (people_names or {}).get(self.scope_key or "", self.scope_key)
+            return f"человек: {who}"
+        if self.scope == "role":
+            return f"роль: {self.scope_key}"
+        return "вся дорожная карта"
+
+
+def _feed(row: FeedRow) -> Feed:
+    return Feed(row.token, row.roadmap_id, row.scope, row.scope_key, row.todo, row.created_at, row.revoked_at)
+
+
+def _short(token: str) -> str:
+    return token[:6] + "…"
+
+
+class Feeds:
+    """Feed tokens and feed building on top of a `Tracker` (one per process)."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        self.store = tracker.store
+        self.events = EventCache()
+        self._built: dict[tuple[str, bool, str, tuple[str, ...] | None], tuple[tuple[object, ...], BuiltFeed]] = {}
+        self._lock = threading.Lock()
+
+    # --- tokens ---------------------------------------------------------------------------------
+
+    def create(self, roadmap_ref: str, actor: str, *, person: str | None = None, role: str | None = None, todo: bool = False) -> Feed:
+        if person and role:
+            raise TrackingError("укажите либо --person, либо --role")
+        active = self.tracker.active(roadmap_ref)
+        roadmap = active.roadmap
+        if person is not None and person not in roadmap.people:
+            raise TrackingError(f"в дорожной карте нет человека «{person}»")
+        if role is not None and role not in roadmap.roles:
+            raise TrackingError(f"в дорожной карте нет роли «{role}»")
+        scope, key = ("person", person) if person else ("role", role) if role else ("roadmap", None)
+        token = random_secrets.token_urlsafe(24)
+        with self.store.write() as session:
+            row = FeedRow(token=token, roadmap_id=active.row.id, scope=scope, scope_key=key, todo=todo, created_at=audit.utc_now(), created_by=actor)
+            session.add(row)
+            session.flush()
+            audit.append_event(session, actor, "feed.created", {"token": _short(token), "scope": scope, "key": key, "todo": todo}, active.row.id)
+        return _feed(row)
+
+    def list(self, roadmap_ref: str | None = None, include_revoked: bool = False) -> list[Feed]:
+        with self.store.read() as session:
+            query = select(FeedRow).order_by(FeedRow.roadmap_id, FeedRow.created_at)  # type: ignore[arg-type]
+            if roadmap_ref:
+                query = query.where(FeedRow.roadmap_id == self.tracker.resolve_roadmap_id(roadmap_ref))
+            if not include_revoked:
+                query = query.where(FeedRow.revoked_at == None)  # noqa: E711 - SQL NULL
+            return [_feed(row) for row in session.exec(query)]
+
+    def revoke(self, token: str, actor: str) -> Feed:
+        with self.store.write() as session:
+            row = self._find(session, token)
+            row.revoked_at = audit.utc_now()
+            session.add(row)
+            audit.append_event(session, actor, "feed.revoked", {"token": _short(row.token)}, row.roadmap_id)
+            return _feed(row)
+
+    def rotate(self, token: str, actor: str) -> Feed:
+        """Revoke a token and issue a new one for the same calendar (a leaked link, a new phone)."""
+        with self.store.write() as session:
+            old = self._find(session, token)
+            new = FeedRow(
+                token=random_secrets.token_urlsafe(24), roadmap_id=old.roadmap_id, scope=old.scope, scope_key=old.scope_key,
+                todo=old.todo, created_at=audit.utc_now(), created_by=actor,
+            )
+            old.revoked_at, old.replaced_by = new.created_at, new.token
+            session.add(old)
+            session.add(new)
+            session.flush()
+            audit.append_event(session, actor, "feed.rotated", {"old": _short(old.token), "new": _short(new.token)}, old.roadmap_id)
+            return _feed(new)
+
+    def _find(self, session, token: str) -> FeedRow:  # type: ignore[no-untyped-def]
+        row = session.get(FeedRow, token)
+        if row is None:
+            matches = list(session.exec(select(FeedRow).where(FeedRow.token.startswith(token)))) if len(token) >= 6 else []  # type: ignore[attr-defined]
+            if len(matches) == 1:
+                row = matches[0]
+        if row is None or row.revoked_at is not None:
+            raise TrackingError("такой действующей ссылки на календарь нет")
+        return row
+
+    def lookup(self, token: str) -> Feed | None:
+        """An active feed by its exact token, or None (unknown and revoked look the same)."""
+        with self.store.read() as session:
+            row = session.get(FeedRow, token)
+            return _feed(row) if row is not None and row.revoked_at is None else None
+
+    # --- building -------------------------------------------------------------------------------
+
+    def build(self, roadmap_ref: str, *, people: tuple[str, ...] | None = None, todo: bool = False, as_of: dt.date | None = None, name_suffix: str = "") -> BuiltFeed:
+        """The calendar bytes for a roadmap (or the given people's part of it)."""
+        active = self.tracker.active(roadmap_ref)
+        zone = active.zone
+        day = as_of or dt.datetime.now(zone).date()
+        state = self._state(active.row.id, day)
+        key = (active.row.id, todo, name_suffix, people)
+        with self._lock:
+            cached = self._built.get(key)
+        if cached is not None and cached[0] == state:
+            return cached[1]
+        _, completions = self.tracker.completions(roadmap_ref)
+        status = compute_status(active.roadmap, completions, day)
+        specs, skipped = build_specs(status, people=set(people) if people is not None else None, todo=todo, completions=completions)
+        versions = self._versions(active.row.id, specs)
+        name = active.roadmap.title + (f" — {name_suffix}" if name_suffix else "")
+        body = render_calendar(specs, name=name, timezone=active.roadmap.timezone, versions=versions, cache=self.events)
+        modified = max((v[1] for v in versions.values()), default=dt.datetime.now(dt.timezone.utc))
+        built = BuiltFeed(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', modified, tuple(skipped), len(specs))
+        with self._lock:
+            self._built[key] = (state, built)
+        return built
+
+    def build_for(self, feed: Feed, as_of: dt.date | None = None) -> BuiltFeed:
+        roadmap = self.tracker.active(feed.roadmap_id).roadmap
+        if feed.scope == "person":
+            people: tuple[str, ...] | None = (feed.scope_key or "",)
+            suffix = roadmap.people[feed.scope_key].name if feed.scope_key in roadmap.people else str(feed.scope_key)
+        elif feed.scope == "role":
+            role = roadmap.roles.get(feed.scope_key or "")
+            people = tuple(role.members) if role else ()
+            suffix = role.title if role else str(feed.scope_key)
+        else:
+            people, suffix = None, ""
+        return self.build(feed.roadmap_id, people=people, todo=feed.todo, as_of=as_of, name_suffix=suffix)
+
+    def _state(self, roadmap_id: str, day: dt.date) -> tuple[object, ...]:
+        """What a feed depends on: the roadmap version, every recorded change, and the day (statuses)."""
+        with self.store.read() as session:
+            head = session.get(AuditHeadRow, 1)
+            row = session.get(RoadmapRow, roadmap_id)
+            return (row.current_version if row else None, head.seq if head else 0, day)
+
+    def _versions(self, roadmap_id: str, specs: list[EventSpec]) -> dict[str, tuple[int, dt.datetime]]:
+        """SEQUENCE/LAST-MODIFIED per component; bumped (and written) only for changed content."""
+        with self.store.read() as session:
+            rows = {
+                (row.uid, row.component): row
+                for row in session.exec(select(CalendarVersionRow).where(CalendarVersionRow.roadmap_id == roadmap_id))
+            }
+        changed = [s for s in specs if (s.uid, s.component) not in rows or rows[(s.uid, s.component)].content_hash != s.content_hash]
+        if changed:
+            now = audit.utc_now()
+            with self.store.write() as session:
+                for spec in changed:
+                    row = session.get(CalendarVersionRow, (roadmap_id, spec.uid, spec.component))
+                    if row is None:
+                        row = CalendarVersionRow(roadmap_id=roadmap_id, uid=spec.uid, component=spec.component, content_hash=spec.content_hash, sequence=0, last_modified=now)
+                    elif row.content_hash != spec.content_hash:
+                        row.content_hash, row.sequence, row.last_modified = spec.content_hash, row.sequence + 1, now
+                    session.add(row)
+                    rows[(spec.uid, spec.component)] = row
+        return {
+            s.uid: (rows[(s.uid, s.component)].sequence, _parse_utc(rows[(s.uid, s.component)].last_modified))
+            for s in specs
+        }
+
+
+@dataclass(frozen=True)
+class BuiltFeed:
+    body: bytes
+    etag: str
+    last_modified: dt.datetime
+    skipped: tuple[Skipped, ...]
+    events: int
+
+    @property
+    def last_modified_http(self) -> str:
+        return format_datetime(self.last_modified.astimezone(dt.timezone.utc).replace(microsecond=0), usegmt=True)
+
+
+def _parse_utc(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
