@@ -49,6 +49,20 @@ step "Напоминания на понедельник 14.10.2024 — проб
 CYCLOGRAM_SECRET_SMTP="mailto://127.0.0.1:8025?from=Школа №12 <school12@example.org>&mode=insecure" \
   $CLI remind spt-usolye-2024 --as-of 2024-10-14 --dry-run
 
+step "Календарь: файл .ics и ссылка для подписки"
+$CLI ical spt-usolye-2024 -o "$CYCLOGRAM_HOME/spt-usolye-2024.ics"
+$CLI ical spt-usolye-2024 --person volkova -o "$CYCLOGRAM_HOME/volkova.ics"
+URL=$($CLI feeds create spt-usolye-2024 --person volkova)
+cat <<TXT
+Файл календаря: $CYCLOGRAM_HOME/spt-usolye-2024.ics — его можно импортировать в любой календарь.
+Чтобы календарь сам обновлялся при каждой отметке о выполнении, запустите сервер
+  CYCLOGRAM_HOME=$CYCLOGRAM_HOME $CLI web --host 0.0.0.0 --port 8080
+и подпишитесь на ссылку (Google Календарь: «Другие календари → Добавить по URL»;
+Outlook: «Добавить календарь → Подписаться из Интернета»; Apple/Thunderbird: «Новый календарь → В сети»):
+  $URL
+(в ссылке замените 127.0.0.1 на адрес сервера школы; список ссылок — cyclogram feeds, отзыв — cyclogram feeds revoke)
+TXT
+
 step "Журнал изменений"
 $CLI history spt-usolye-2024
 $CLI audit verify
