@@ -647,6 +647,66 @@ def web(
         server.server_close()
 
 
+def _prefect_env() -> None:
+    """Prefect must not phone home from a school's server (and there is no internet here)."""
+    import os
+
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@app.command()
+def tick(
+    roadmap: Annotated[str, typer.Argument(help="id дорожной карты (или её файл)", show_default=False)],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="За какой день (по умолчанию сегодня)")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Прогнать период день за днём: с даты")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="…по дату включительно")] = None,
+    no_send: Annotated[bool, typer.Option("--no-send", help="Не отправлять напоминания (только очередь)")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Запустить ежедневный прогон дорожной карты в Prefect сейчас (или прогнать период)."""
+    import datetime as dt
+
+    from cyclogram.tracker import parse_moment
+
+    tracker = _tracker(database)
+    active = _run(lambda: tracker.active(roadmap))
+    if (date_from is None) != (date_to is None):
+        raise _fail("--from и --to указываются вместе")
+    if date_from and as_of:
+        raise _fail("укажите либо --as-of, либо период --from/--to")
+    days: list[dt.date]
+    if date_from and date_to:
+        first = _run(lambda: parse_moment(date_from, active.zone).date())
+        last = _run(lambda: parse_moment(date_to, active.zone).date())
+        if last < first:
+            raise _fail("конец периода раньше начала")
+        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    else:
+        days = [_run(lambda: parse_moment(as_of, active.zone).date()) if as_of else dt.datetime.now(active.zone).date()]
+    _prefect_env()
+    from flows.roadmap import roadmap_tick
+
+    replay = len(days) > 1
+    calendar = tracker.status(roadmap, days[0]).plan.calendar
+    failures = 0
+    for day in days:
+        if replay and not calendar.is_working_day(day):
+            continue  # nothing happens on a day off; the next working day catches up
+        try:
+            result = roadmap_tick(active.row.id, day.isoformat(), database, not no_send, detailed_tags=not replay)
+        except Exception as error:  # noqa: BLE001 - the run is recorded in Prefect; say it and go on
+            failures += 1
+            print(f"{day.isoformat()}: прогон завершился с ошибкой: {error}", file=sys.stderr)
+            continue
+        reminders = result.get("reminders", {})
+        print(
+            f"{day.isoformat()}: этапов {result['stages']}, просрочено {result['overdue']}, "
+            f"напоминаний в очереди {reminders.get('queued', 0)}, отправлено {reminders.get('sent', 0)}"
+        )
+    raise typer.Exit(1 if failures else 0)
+
+
 audit_app = typer.Typer(help="Проверка журнала аудита.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

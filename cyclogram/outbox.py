@@ -204,15 +204,23 @@ def _backoff(attempts: int) -> float:
     return float(min(MAX_BACKOFF_S, FIRST_BACKOFF_S * 2 ** max(0, attempts - 1)))
 
 
-def claim(store: Store, owner: str, *, limit: int, lease_s: float, now: dt.datetime, roadmap_id: str | None = None) -> list[OutboxRow]:
-    """Take up to `limit` due messages for this dispatcher (writers' lock held: no double claims)."""
+def claim(
+    store: Store, owner: str, *, limit: int, lease_s: float, now: dt.datetime, roadmap_id: str | None = None,
+    ignore_backoff: bool = False,
+) -> list[OutboxRow]:
+    """Take up to `limit` due messages for this dispatcher (writers' lock held: no double claims).
+
+    `ignore_backoff`: retry failed messages now rather than after their back-off (a caller that
+    does its own retrying, such as a Prefect task retry); the sending hour is still respected.
+    """
     stamp = _iso(now)
+    ready = OutboxRow.not_before <= stamp if ignore_backoff else OutboxRow.next_attempt_at <= stamp  # type: ignore[operator]
     with store.write() as session:
         query = (
             select(OutboxRow)
             .where(
                 or_(
-                    (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= stamp),  # type: ignore[operator]
+                    (OutboxRow.status == "pending") & ready,
                     (OutboxRow.status == "sending") & (OutboxRow.lease_until < stamp),  # type: ignore[operator]
                 )
             )
@@ -299,6 +307,7 @@ def dispatch(
     clock: Callable[[], dt.datetime] = _now,
     sender: Callable[[OutboxRow, Secrets], tuple[bool, str | None]] = _send_row,
     stop: threading.Event | None = None,
+    ignore_backoff: bool = False,
 ) -> DispatchReport:
     """Send every due message once; returns what happened.
 
@@ -333,7 +342,9 @@ def dispatch(
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cyclogram-send") as pool:
         while stop is None or not stop.is_set():
-            rows = claim(store, owner, limit=batch, lease_s=lease_s, now=clock(), roadmap_id=roadmap_id)
+            rows = claim(store, owner, limit=batch, lease_s=lease_s, now=clock(), roadmap_id=roadmap_id, ignore_backoff=ignore_backoff)
+            if ignore_backoff:
+                ignore_backoff = False  # once per call: a message failing again waits for the next retry
             if not rows:
                 break
             for future in [pool.submit(work, row) for row in rows]:
