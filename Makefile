@@ -23,7 +23,7 @@ demo: $(STAMP)
 	CLI=$(BIN)/cyclogram demo/run.sh
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_validate.py

@@ -263,6 +263,23 @@ def done(
         )
     )
     _print_record(outcome, "выполнен")
+    _announce(outcome)
+
+
+def _announce(outcome) -> None:  # type: ignore[no-untyped-def]
+    """After the completion is committed: tell Prefect, if one is configured (never fatal)."""
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        return  # no server configured: importing Prefect would only cost time; the daily run catches up
+    _prefect_env()
+    try:
+        from flows.deploy import emit_stage_completed
+
+        result = emit_stage_completed(outcome.roadmap_id, outcome.stage.id, outcome.completion.by, outcome.occurrence)
+        print(result.message)
+    except Exception as error:  # noqa: BLE001 - the completion is already recorded
+        print(f"Prefect: событие не отправлено ({type(error).__name__}); ежедневный прогон всё учтёт.")
 
 
 @app.command()
@@ -653,6 +670,59 @@ def _prefect_env() -> None:
 
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@app.command()
+def serve(
+    roadmaps: Annotated[list[str], typer.Argument(help="id дорожных карт", show_default=False)],
+    database: DatabaseOption = None,
+) -> None:
+    """Запустить расписание: ежедневный прогон в местное время каждой карты и уведомления по событиям."""
+    _prefect_env()
+    tracker = _tracker(database)
+    actives = [_run(lambda r=r: tracker.active(r)) for r in roadmaps]
+    from flows.server import ensure_local_server
+
+    api = ensure_local_server()  # before Prefect is imported: it reads PREFECT_API_URL at import
+    from flows.deploy import ensure_dispatch_limit, roadmap_deployments
+    from prefect import serve as prefect_serve
+
+    ensure_dispatch_limit()
+
+    deployments = []
+    for active in actives:
+        roadmap = active.roadmap
+        deployments += roadmap_deployments(active.row.id, roadmap.timezone, roadmap.defaults.send_at, database)
+        print(f"{active.row.id}: ежедневно в {roadmap.defaults.send_at:%H:%M} ({roadmap.timezone}) + «можно начинать» по событиям")
+    print(f"Prefect API: {api}. Остановить: Ctrl-C")
+    prefect_serve(*deployments)
+
+
+@app.command()
+def runs(
+    roadmap: Annotated[str | None, typer.Argument(help="id дорожной карты (по умолчанию все)", show_default=False)] = None,
+    since: Annotated[str | None, typer.Option("--since", help="С даты: 2024-10-01")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Сколько последних запусков")] = 50,
+    database: DatabaseOption = None,
+) -> None:
+    """История запусков: состояние, начало, длительность, отправлено напоминаний, просрочено."""
+    import datetime as dt
+
+    from cyclogram import render
+    from cyclogram.store.audit import HistoryFilter
+
+    tracker = _tracker(database)
+    roadmap_id = tracker.resolve_roadmap_id(roadmap) if roadmap else None
+    ticks = {
+        str(r.payload_data().get("flow_run_id")): r.payload_data()
+        for r in _run(lambda: tracker.history(HistoryFilter(roadmap_id))) if r.action == "flow.tick"
+    }
+    _prefect_env()
+    from flows.deploy import read_runs
+
+    after = dt.datetime.fromisoformat(since).replace(tzinfo=dt.timezone.utc) if since else None
+    records = read_runs(ticks, roadmap_id, after, limit)
+    _console().print(render.runs_table(records))
 
 
 @app.command()

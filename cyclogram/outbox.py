@@ -96,9 +96,13 @@ def sending_moment(status: RoadmapStatus, day: dt.date) -> str:
 
 
 def compose(
-    status: RoadmapStatus, reminders: Iterable[Reminder], secrets: Secrets, *, digest: bool | None = None
+    status: RoadmapStatus, reminders: Iterable[Reminder], secrets: Secrets, *, digest: bool | None = None,
+    immediate: bool = False,
 ) -> tuple[list[Outgoing], list[ChannelProblem]]:
-    """Messages for today's reminders on every channel of every recipient (no database access)."""
+    """Messages for today's reminders on every channel of every recipient (no database access).
+
+    `immediate`: send now rather than at the roadmap's sending hour (event-driven "можно начинать").
+    """
     roadmap = status.plan.roadmap
     digest = roadmap.defaults.digest if digest is None else digest
     by_person: dict[str, list[Reminder]] = {}
@@ -116,11 +120,13 @@ def compose(
         for channel in channels:
             if digest and len(items) > 1:
                 message = render_digest(items, status)
-                outgoing.append(Outgoing(tuple(items), person_key, channel, message, sending_moment(status, items[0].day)))
+                when = _iso(_now()) if immediate else sending_moment(status, items[0].day)
+                outgoing.append(Outgoing(tuple(items), person_key, channel, message, when))
                 continue
             for reminder in items:
                 message = render_reminder(reminder, status)
-                outgoing.append(Outgoing((reminder,), person_key, channel, message, sending_moment(status, reminder.day)))
+                when = _iso(_now()) if immediate else sending_moment(status, reminder.day)
+                outgoing.append(Outgoing((reminder,), person_key, channel, message, when))
     return outgoing, problems
 
 

@@ -465,3 +465,30 @@ def outbox_table(rows: Iterable[Any]) -> Any:
             KIND_NAMES.get(row.kind, row.kind), row.subject, str(row.attempts), detail, style=style,
         )
     return table
+
+
+# --- flow runs -------------------------------------------------------------------------------------
+
+RUN_STATES = {"Completed": "завершён", "Failed": "ошибка", "Running": "идёт", "Scheduled": "запланирован", "Pending": "ожидает", "Crashed": "сбой", "Cancelled": "отменён"}
+
+
+def runs_table(records: Iterable[Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="Запуски (Prefect)")
+    table.add_column("Начало (UTC)", no_wrap=True)
+    table.add_column("Запуск")
+    table.add_column("Состояние", no_wrap=True)
+    table.add_column("Длительность", justify="right")
+    table.add_column("За день", no_wrap=True)
+    table.add_column("Отправлено", justify="right")
+    table.add_column("Просрочено", justify="right")
+    for r in records:
+        style = "red" if r.state in ("Failed", "Crashed") else None
+        table.add_row(
+            r.start.strftime("%Y-%m-%d %H:%M:%S") if r.start else "—", r.name, RUN_STATES.get(r.state, r.state),
+            f"{r.duration_s:.1f} с" if r.duration_s is not None else "—", r.as_of or "—",
+            "—" if r.reminders_sent is None else str(r.reminders_sent), "—" if r.overdue is None else str(r.overdue),
+            style=style,
+        )
+    return table

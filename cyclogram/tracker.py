@@ -83,6 +83,7 @@ class RecordOutcome:
     audit_seq: int
     unblocked: list[PlannedStage] = field(default_factory=list)
     evidence: StoredEvidence | None = None
+    roadmap_id: str = ""
 
 
 class Tracker:
@@ -317,7 +318,7 @@ class Tracker:
                         status.plan.stages[key] for key, other in status.stages.items()
                         if other.blocked_by == (planned.id,)
                     ]
-            return RecordOutcome(planned, completion, label, record.seq, unblocked, stored)
+            return RecordOutcome(planned, completion, label, record.seq, unblocked, stored, active.row.id)
 
     def _evidence(self, session: Session, evidence: str, actor: str, roadmap_id: str, stage_id: str) -> StoredEvidence | None:
         if re.match(r"^https?://", evidence):

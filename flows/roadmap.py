@@ -202,7 +202,12 @@ class TickResult:
     task_runner=ThreadPoolTaskRunner(max_workers=64),
 )
 def roadmap_tick(
-    roadmap_id: str, as_of: str | None = None, database_url: str | None = None, send: bool = True, detailed_tags: bool = True
+    roadmap_id: str,
+    as_of: str | None = None,
+    database_url: str | None = None,
+    send: bool = True,
+    detailed_tags: bool = True,
+    retry_delays: list[int] | None = None,
 ) -> dict[str, Any]:
     """One daily run of a roadmap: stage tasks in the roadmap's graph, then reminders, calendars,
     artifacts and the audit record.
@@ -233,7 +238,8 @@ def roadmap_tick(
         ).submit(stage_id, records[stage_id], wait_for=[futures[d] for d in planned.depends_on if d in futures])
     wait(list(futures.values()))
     overdue = sum(1 for r in status.stages.values() if r.status is Status.OVERDUE)
-    reminders_future = send_reminders.submit(roadmap_id, as_of, database_url, send)
+    sender = send_reminders if retry_delays is None else send_reminders.with_options(retry_delay_seconds=retry_delays)
+    reminders_future = sender.submit(roadmap_id, as_of, database_url, send)
     calendars_future = refresh_calendars.submit(roadmap_id, as_of, database_url)
     artifacts_future = publish_artifacts.submit(roadmap_id, as_of, database_url)
     wait([reminders_future, calendars_future, artifacts_future])
@@ -285,7 +291,7 @@ def notify_unblocked(roadmap_id: str, stage_id: str, database_url: str | None = 
         logger.info("никого не разблокировал этап %s (или сегодня нерабочий день)", stage_id)
         return 0
     secrets = Secrets()
-    outgoing, problems = outbox.compose(status, wanted, secrets, digest=False)
+    outgoing, problems = outbox.compose(status, wanted, secrets, digest=False, immediate=True)
     for problem in problems:
         logger.warning(problem.message)
     queued = outbox.enqueue(tracker.store, outgoing, roadmap_id)
