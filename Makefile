@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	CLI=$(BIN)/cyclogram demo/run.sh
+	CLI=$(BIN)/cyclogram PY=$(BIN)/python demo/run.sh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup

@@ -755,8 +755,10 @@ def tick(
     else:
         days = [_run(lambda: parse_moment(as_of, active.zone).date()) if as_of else dt.datetime.now(active.zone).date()]
     _prefect_env()
+    from flows.deploy import ensure_dispatch_limit
     from flows.roadmap import roadmap_tick
 
+    ensure_dispatch_limit()
     replay = len(days) > 1
     calendar = tracker.status(roadmap, days[0]).plan.calendar
     failures = 0

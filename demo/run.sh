@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# `make demo`: the main job on the embedded default — a fresh SQLite database in .demo/,
-# the bundled СПТ roadmap, a few completions (one late, some with evidence), status and history.
+# `make demo`: the main job on the embedded default — a fresh SQLite database and Prefect home in
+# .demo/, the bundled СПТ roadmap replayed through September–October 2024 (completions, daily
+# flow runs, reminders to a local SMTP catcher), calendar, status, run history and audit log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=${CLI:-.venv/bin/cyclogram}
+PY=${PY:-.venv/bin/python}
 ROADMAP=roadmaps/spt-usolye-2024.yaml
 export CYCLOGRAM_HOME="$PWD/.demo"
 export CYCLOGRAM_ACTOR="demo"
@@ -19,30 +21,18 @@ $CLI plan "$ROADMAP"
 step "Загрузка в базу ($CYCLOGRAM_HOME/cyclogram.db)"
 $CLI load "$ROADMAP"
 
-step "Отметки о выполнении (август–сентябрь 2024): один этап с опозданием, подтверждения файлом и ссылкой"
-$CLI done spt-usolye-2024 1 --by toropkina --at 2024-08-30 --evidence demo/plan-vospitatelnoy-raboty-2024.txt
-$CLI done spt-usolye-2024 2 --by toropkina --at 2024-09-04 --note "План согласован с региональным оператором"
-$CLI done spt-usolye-2024 3 --by melnikova --at 2024-09-03 --evidence https://school12.example/docs/polozhenie-konfidencialnost.pdf
-$CLI done spt-usolye-2024 4 --by toropkina --at "10.09.2024 15:00" --evidence demo/protokol-pedsoveta-2024-09-10.txt \
-  --note "Педсовет перенесён с 06.09 из-за болезни директора"
-$CLI done spt-usolye-2024 6 --by volkova --at 2024-09-05
-$CLI done spt-usolye-2024 5 --by melnikova --at 2024-09-06 --evidence https://school12.example/docs/prikaz-spt-2024.pdf
-$CLI done spt-usolye-2024 7 --by toropkina --at 2024-09-16 --evidence https://school12.example/docs/spisok-uchastnikov.pdf \
-  --note "Родительские собрания в 7-х классах перенесены на 16.09"
-$CLI done spt-usolye-2024 8 --by toropkina --at 2024-09-19
-$CLI done spt-usolye-2024 12 --by melnikova --at 2024-09-18 --evidence https://school12.example/docs/grafik-spt.pdf
-$CLI done spt-usolye-2024 13 --by kochneva --at 2024-09-19
-$CLI done spt-usolye-2024 9 --by melnikova --at 2024-09-20 --evidence https://school12.example/docs/prikaz-spiski.pdf
-$CLI done spt-usolye-2024 10 --by volkova --at 2024-09-24
-$CLI skip spt-usolye-2024 15 --by melnikova --at 2024-09-02 --reason "Интернет оплачен по годовому договору"
-echo "-- попытка отметить заблокированный этап:"
-$CLI done spt-usolye-2024 21 --by volkova --at 2024-09-20 || true
+step "Сентябрь–октябрь 2024 день за днём: отметки о выполнении и ежедневный прогон в Prefect"
+export PREFECT_HOME="$CYCLOGRAM_HOME/prefect"
+$PY demo/replay.py
 
-step "Статус на 10.10.2024"
-$CLI status spt-usolye-2024 --as-of 2024-10-10
+step "Попытка отметить заблокированный этап (отказ с объяснением)"
+$CLI done spt-usolye-2024 27 --by toropkina --at 2024-10-30 || true
 
-step "Работа Волковой Л.А. на 10.10.2024"
-$CLI status spt-usolye-2024 --as-of 2024-10-10 --person volkova
+step "Статус на 31.10.2024"
+$CLI status spt-usolye-2024 --as-of 2024-10-31
+
+step "Работа Волковой Л.А. на 31.10.2024"
+$CLI status spt-usolye-2024 --as-of 2024-10-31 --person volkova
 
 step "Напоминания на понедельник 14.10.2024 — пробный запуск (ничего не отправляется)"
 # The school's mail account lives outside the roadmap, as a secret; a dry run never connects to it.
@@ -63,6 +53,9 @@ Outlook: «Добавить календарь → Подписаться из �
 (в ссылке замените 127.0.0.1 на адрес сервера школы; список ссылок — cyclogram feeds, отзыв — cyclogram feeds revoke)
 TXT
 
-step "Журнал изменений"
-$CLI history spt-usolye-2024
+step "История запусков (Prefect + журнал)"
+$CLI runs spt-usolye-2024 --limit 8
+
+step "Журнал изменений (последние записи)"
+$CLI history spt-usolye-2024 --since 2024-01-01 | tail -n 25
 $CLI audit verify
