@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_done.py
 	$(BIN)/python bench/bench_dispatch.py
 	$(BIN)/python bench/bench_feeds.py
+	$(BIN)/python bench/bench_flows.py
 
 schema: $(STAMP)
 	$(BIN)/cyclogram schema -o docs/roadmap.schema.json
