@@ -20,7 +20,7 @@ from typing import Any
 from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 from prefect.schedules import Cron
 
-from flows.roadmap import COMPLETED_EVENT, notify_unblocked, roadmap_tick
+from flows.roadmap import COMPLETED_EVENT, confirm_stage, notify_unblocked, roadmap_tick
 
 
 def stage_resource_id(roadmap_id: str, stage_id: str) -> str:
@@ -32,7 +32,8 @@ def daily_schedule(hour: dt.time, timezone: str) -> Any:
 
 
 def roadmap_deployments(roadmap_id: str, timezone: str, send_at: dt.time, database_url: str | None = None) -> list[Any]:
-    """The two deployments that run a roadmap: the daily tick and the unblocked notifications."""
+    """The deployments of a roadmap: the daily tick, the unblocked notifications, and completing a
+    stage from the Prefect UI (a paused run with a form)."""
     tick = roadmap_tick.with_options(name=f"cyclogram-{roadmap_id}")
     daily = tick.to_deployment(
         name=f"{roadmap_id}-daily",
@@ -58,7 +59,13 @@ def roadmap_deployments(roadmap_id: str, timezone: str, send_at: dt.time, databa
         tags=["cyclogram", f"roadmap:{roadmap_id}"],
         description=f"«Можно начинать»: сразу после выполнения этапа дорожной карты {roadmap_id}",
     )
-    return [daily, unblocked]
+    confirm = confirm_stage.with_options(name=f"cyclogram-{roadmap_id}-confirm").to_deployment(
+        name=f"{roadmap_id}-confirm",
+        parameters={"roadmap_id": roadmap_id, "database_url": database_url},
+        tags=["cyclogram", f"roadmap:{roadmap_id}"],
+        description="Отметить этап выполненным из интерфейса Prefect: запустите с номером этапа и заполните форму",
+    )
+    return [daily, unblocked, confirm]
 
 
 def ensure_dispatch_limit(slots: int = 1) -> None:

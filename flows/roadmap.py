@@ -31,6 +31,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.concurrency.sync import concurrency
 from prefect.context import get_run_context
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import Field
 from prefect.futures import PrefectFuture, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -299,3 +302,43 @@ def notify_unblocked(roadmap_id: str, stage_id: str, database_url: str | None = 
         report = outbox.dispatch(tracker.store, secrets, roadmap_id=roadmap_id)
     logger.info("разблокировано: %s сообщений в очереди, отправлено %s", queued.queued, report.sent)
     return report.sent
+
+
+# --- completing a stage from the Prefect UI -------------------------------------------------------
+
+
+class StageCompletionInput(RunInput):
+    """The form a paused `confirm_stage` run shows in the Prefect UI."""
+
+    by: str = Field(description="Кто выполнил: ключ человека из дорожной карты (например, volkova)")
+    note: str | None = Field(default=None, description="Комментарий")
+    evidence_url: str | None = Field(default=None, description="Ссылка на подтверждение (https://…)")
+
+
+@flow(name="cyclogram-confirm", flow_run_name="{roadmap_id} · подтвердить этап {stage}")
+def confirm_stage(roadmap_id: str, stage: str, database_url: str | None = None, timeout_hours: float = 72.0) -> str:
+    """For people who live in the Prefect UI: start this deployment with the stage, the run pauses
+    with a form (who, note, evidence link); the answer is recorded like `cyclogram done`, in the
+    database and the audit log (actor "prefect-ui"). Refusals (blocked stage, missing evidence,
+    unknown person) end the run as failed with the same Russian message the command line gives."""
+    logger = get_run_logger()
+    tracker = _tracker(database_url)
+    planned = tracker.active(roadmap_id)  # fail early on an unknown roadmap
+    stage_title = next(
+        (p.stage.title for p in tracker.status(roadmap_id).plan.stages.values() if stage in (p.id, p.stage.display_number)),
+        None,
+    )
+    if stage_title is None:
+        raise ValueError(f"в дорожной карте {roadmap_id} нет этапа «{stage}»")
+    description = f"Этап {stage} «{stage_title[:200]}» ({planned.roadmap.title}): кто выполнил?"
+    answer = pause_flow_run(
+        wait_for_input=StageCompletionInput.with_initial_data(description=description),
+        timeout=int(timeout_hours * 3600),
+    )
+    evidence = answer.evidence_url
+    if evidence and not evidence.startswith(("http://", "https://")):
+        raise ValueError("подтверждение из интерфейса Prefect — только ссылка http(s)://")
+    outcome = tracker.done(roadmap_id, stage, by=answer.by, actor="prefect-ui", note=answer.note, evidence=evidence)
+    message = f"этап {outcome.stage.stage.display_number} отмечен выполненным (журнал № {outcome.audit_seq})"
+    logger.info(message)
+    return message

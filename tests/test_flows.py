@@ -178,7 +178,7 @@ def test_emitting_without_prefect_configured_is_harmless(monkeypatch):
 
 
 def test_schedules_are_in_the_roadmaps_timezone():
-    daily, unblocked = roadmap_deployments("spt-usolye-2024", "Asia/Irkutsk", dt.time(9, 0))
+    daily, unblocked, _confirm = roadmap_deployments("spt-usolye-2024", "Asia/Irkutsk", dt.time(9, 0))
     schedule = daily.schedules[0].schedule
     assert schedule.cron == "0 9 * * *" and schedule.timezone == "Asia/Irkutsk"
     import asyncio
@@ -192,3 +192,34 @@ def test_schedules_are_in_the_roadmaps_timezone():
     (trigger,) = unblocked.triggers
     assert "cyclogram.stage.completed" in trigger.expect
     assert trigger.parameters["stage_id"] == "{{ event.payload.stage_id }}"
+
+
+def test_a_stage_can_be_completed_through_a_paused_run_with_a_form(db):
+    import threading
+    import time
+
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.roadmap import confirm_stage
+
+    url, tracker = db
+    outcome: dict[str, object] = {}
+    runner = threading.Thread(target=lambda: outcome.setdefault("message", confirm_stage("spt-usolye-2024", "2", url)))
+    runner.start()
+    paused = None
+    deadline = time.monotonic() + 60
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline and paused is None:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["spt-usolye-2024 · подтвердить этап 2"])))
+            paused = next((r for r in runs if r.state and r.state.is_paused()), None)
+            time.sleep(0.5)
+    assert paused is not None, "the run never paused for input"
+    resume_flow_run(paused.id, run_input={"by": "toropkina", "note": "из интерфейса Prefect", "evidence_url": "https://school12.example/plan.pdf"})
+    runner.join(timeout=60)
+    assert "отмечен выполненным" in str(outcome["message"])
+    _, completions = tracker.completions("spt-usolye-2024")
+    (completion,) = completions
+    assert (completion.stage_id, completion.by, completion.note) == ("plan", "toropkina", "из интерфейса Prefect")
+    events = tracker.history(__import__("cyclogram.store.audit", fromlist=["HistoryFilter"]).HistoryFilter("spt-usolye-2024", stage_id="plan"))
+    assert [(e.action, e.actor) for e in events] == [("stage.done", "prefect-ui")]
