@@ -148,6 +148,15 @@ def test_evidence_is_stored_by_content(tracker, spt, tmp_path):
     assert "отсутствует" in tracker.verify_evidence()[1][0]
 
 
+def drop_append_only_guard(connection) -> None:  # type: ignore[no-untyped-def]
+    """What an attacker with database admin rights could do before editing the log."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("DROP TRIGGER audit_event_no_update"))
+        connection.execute(text("DROP TRIGGER audit_event_no_delete"))
+    else:
+        connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+
+
 def test_audit_chain_verifies_and_catches_tampering(tracker, spt, database_url):
     tracker.done(spt, "2", by="toropkina", actor="t", at="2024-09-04")
     tracker.done(spt, "6", by="volkova", actor="t", at="2024-09-05", force=True, reason="r")
@@ -161,11 +170,7 @@ def test_audit_chain_verifies_and_catches_tampering(tracker, spt, database_url):
             connection.execute(text("UPDATE audit_event SET actor = 'someone' WHERE seq = 2"))
     # an attacker with admin rights can drop the guard; the chain still tells
     with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.execute(text("DROP TRIGGER audit_event_no_update"))
-            connection.execute(text("DROP TRIGGER audit_event_no_delete"))
-        else:
-            connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+        drop_append_only_guard(connection)
         connection.execute(text("UPDATE audit_event SET payload = replace(payload, '2024-09-04', '2024-09-01') WHERE seq = 2"))
     result = tracker.verify()
     assert not result.ok and result.first_bad_seq == 2 and "изменено" in result.problem
@@ -178,11 +183,7 @@ def test_audit_verify_catches_deletion_and_reordering(tracker, spt, database_url
         tracker.done(spt, number, by=who, actor="t", at="2024-09-19", force=True, reason="тест")
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.execute(text("DROP TRIGGER audit_event_no_update"))
-            connection.execute(text("DROP TRIGGER audit_event_no_delete"))
-        else:
-            connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+        drop_append_only_guard(connection)
         if attack == "delete_middle":
             connection.execute(text("DELETE FROM audit_event WHERE seq = 2"))
         elif attack == "delete_last":
