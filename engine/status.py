@@ -24,6 +24,8 @@ The rules, and why:
   were skipped.
 * A stage that has been done stays DONE even if its dependencies are not (completions may be
   forced); a continuous stage stays CONTINUOUS unless skipped — check-ins do not end it.
+* A due date on a day off is met by the next working day (Civil Code art. 193): a stage due on
+  Sunday and done on Monday is on time; overdue and late days count from that working day.
 * Days are counted in working days of the roadmap's calendar (`WorkCalendar.working_days_between`);
   dates only: a due time within the day is not taken into account.
 * Completions dated after the moment are ignored: the status as of a past date is the status the
@@ -138,6 +140,11 @@ class _WorkingDays:
             prefix.append(total)
         return cls(calendar, first, tuple(prefix))
 
+    def term_end(self, due: dt.date) -> dt.date:
+        """The last day that is still on time: the due date itself, or — when it falls on a day off —
+        the next working day (as the Civil Code, art. 193, counts a term's end)."""
+        return self.calendar.add_working_days(due, 0)
+
     def between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]; negative when end is before start."""
         i, j = (start - self.first).days, (end - self.first).days
@@ -249,10 +256,11 @@ def _status(
     due = current.known_due
     if planned.unknown or due is None:
         return _about(planned, current, Status.UNSCHEDULED, done, len(slots))
-    if context.moment > due:
-        late = context.days.between(due, context.moment)
+    last_day = context.days.term_end(due)
+    if context.moment > last_day:
+        late = context.days.between(last_day, context.moment)
         return _about(planned, current, Status.OVERDUE, done, len(slots), days_late=late)
-    left = context.days.between(context.moment, due)
+    left = max(0, context.days.between(context.moment, due))
     status = Status.DUE_SOON if left <= threshold else Status.OPEN
     return _about(planned, current, status, done, len(slots), days_left=left)
 
@@ -273,8 +281,8 @@ def _completed(planned: PlannedStage, slots: tuple[_Slot, ...], days: _WorkingDa
     last = done_slots[-1]
     assert last.completion is not None
     due, day = last.known_due, last.completion.day
-    if due is not None and day > due:
-        late = days.between(due, day)
+    if due is not None and day > days.term_end(due):
+        late = days.between(days.term_end(due), day)
         return _about(planned, last, Status.DONE_LATE, total, total, days_late=late, completion=last.completion)
     return _about(planned, last, Status.DONE, total, total, completion=last.completion)
 

@@ -375,3 +375,17 @@ def test_working_day_counter_agrees_with_the_calendar():
     for start in days:
         for end in days:
             assert counter.between(start, end) == calendar.working_days_between(start, end), (start, end)
+
+
+def test_a_deadline_on_a_day_off_is_met_by_the_next_working_day():
+    """Civil Code art. 193: a term ending on a day off ends on the next working day."""
+    checked = check_text(HEADER + "stages:\n  - {id: sun, title: Воскресенье, due: 2024-09-01, responsible: [volkova]}\n", "t.yaml")
+    roadmap = checked.roadmap
+    monday = compute_status(roadmap, [done("sun", D(2024, 9, 2))], D(2024, 9, 3)).stages["sun"]
+    assert monday.status is Status.DONE
+    tuesday = compute_status(roadmap, [done("sun", D(2024, 9, 3))], D(2024, 9, 4)).stages["sun"]
+    assert (tuesday.status, tuesday.days_late) == (Status.DONE_LATE, 1)
+    on_monday = compute_status(roadmap, [], D(2024, 9, 2)).stages["sun"]
+    assert (on_monday.status, on_monday.days_left) == (Status.DUE_SOON, 0)
+    overdue = compute_status(roadmap, [], D(2024, 9, 4)).stages["sun"]
+    assert (overdue.status, overdue.days_late) == (Status.OVERDUE, 2)
