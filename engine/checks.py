@@ -7,7 +7,7 @@ cycles (named in full), event groups that clash with ids, and people nobody can 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from engine.diagnostics import Severity
 from engine.model import PathKey, Roadmap, StageRef, normalize_number, walk_stages
@@ -20,14 +20,17 @@ def _suggest(name: str, candidates: Iterable[str]) -> str:
     return f"; возможно, имелось в виду «{near[0]}»" if near else ""
 
 
-def check_references(roadmap: Roadmap) -> list[PlanIssue]:
+def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> list[PlanIssue]:
+    """`assume_known`: names of parts set aside because of schema errors (see engine.salvage);
+    references to them are not reported again."""
     issues: list[PlanIssue] = []
     people, roles, events = roadmap.people, roadmap.roles, roadmap.events
+    known = set(assume_known)
     groups = {event.group for event in events.values() if event.group}
     refs = walk_stages(roadmap)
 
     for key, person in people.items():
-        if person.supervisor is not None and person.supervisor not in people:
+        if person.supervisor is not None and person.supervisor not in people and person.supervisor not in known:
             issues.append(PlanIssue(Severity.ERROR, f"неизвестный руководитель «{person.supervisor}»{_suggest(person.supervisor, people)}", ("people", key, "supervisor")))
         if person.supervisor == key:
             issues.append(PlanIssue(Severity.ERROR, "человек не может быть собственным руководителем", ("people", key, "supervisor")))
@@ -35,7 +38,7 @@ def check_references(roadmap: Roadmap) -> list[PlanIssue]:
         if key in people:
             issues.append(PlanIssue(Severity.ERROR, f"«{key}» — одновременно человек и роль; дайте роли другой ключ", ("roles", key)))
         for index, member in enumerate(role.members):
-            if member not in people:
+            if member not in people and member not in known:
                 issues.append(PlanIssue(Severity.ERROR, f"в роли «{role.title}» неизвестный человек «{member}»{_suggest(member, people)}", ("roles", key, "members", index)))
     for key, event in events.items():
         if event.end is not None and event.start is None:
@@ -65,18 +68,18 @@ def check_references(roadmap: Roadmap) -> list[PlanIssue]:
     for ref in refs:
         stage = ref.stage
         for index, key in enumerate(stage.responsible):
-            if key not in people and key not in roles:
+            if key not in people and key not in roles and key not in known:
                 issues.append(PlanIssue(Severity.ERROR, f"неизвестный ответственный «{key}»: такого человека или роли нет в people/roles{_suggest(key, list(people) + list(roles))}", ref.path + ("responsible", index)))
         for index, dep in enumerate(stage.depends_on):
             if dep == stage.id or numbers.get(normalize_number(dep)) == stage.id:
                 issues.append(PlanIssue(Severity.ERROR, "этап не может зависеть сам от себя", ref.path + ("depends_on", index)))
-            elif dep not in stage_ids and normalize_number(dep) not in numbers:
+            elif dep not in stage_ids and normalize_number(dep) not in numbers and normalize_number(dep) not in known and dep not in known:
                 issues.append(PlanIssue(Severity.ERROR, f"неизвестный этап «{dep}» в depends_on{_suggest(dep, stage_ids)}", ref.path + ("depends_on", index)))
         for name in ("start", "due"):
             expr = getattr(stage, name)
             if not isinstance(expr, Relative):
                 continue
-            if expr.anchor not in anchors:
+            if expr.anchor not in anchors and expr.anchor not in known:
                 issues.append(PlanIssue(Severity.ERROR, f"неизвестное событие или этап «{expr.anchor}» в «{expr}»{_suggest(expr.anchor, anchors)}", ref.path + (name,)))
             elif (expr.anchor in events or expr.anchor in groups) and expr.edge not in ("start", "end"):
                 issues.append(PlanIssue(Severity.ERROR, f"у события есть только .start и .end, а не .{expr.edge}", ref.path + (name,)))
@@ -84,7 +87,13 @@ def check_references(roadmap: Roadmap) -> list[PlanIssue]:
                 issues.append(PlanIssue(Severity.ERROR, "срок этапа не может отсчитываться от него самого", ref.path + (name,)))
     issues.extend(check_cycles(roadmap, refs))
     issues.extend(check_contacts(roadmap, refs))
-    return issues
+    return [issue for issue in issues if not _about_placeholder(issue)]
+
+
+def _about_placeholder(issue: PlanIssue) -> bool:
+    return any(isinstance(part, str) and part.startswith("__salvaged") for part in issue.path) or (
+        "__salvaged" in issue.message
+    )
 
 
 def check_cycles(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[PlanIssue]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.diagnostics import Diagnostic, Report, Severity
 from engine.model import Roadmap
+from engine.salvage import Salvaged, salvage
 from engine.yamlsource import MAX_FILE_BYTES, PathKey, SourceError, SourceMap, parse_document, read_text
 
 
@@ -26,6 +27,8 @@ class Loaded:
     roadmap: Roadmap | None
     source_map: SourceMap
     report: Report
+    # With schema errors: a model with the broken parts neutralized, for reference checks only.
+    salvaged: Salvaged | None = None
 
 
 def format_path(path: PathKey, data: Any) -> str:
@@ -206,7 +209,7 @@ def load_text(text: str, file: str) -> Loaded:
         roadmap = Roadmap.model_validate(document.data)
     except ValidationError as error:
         report.diagnostics.extend(schema_diagnostics(error, document.data, file, document.source_map))
-        return Loaded(file, None, document.source_map, report)
+        return Loaded(file, None, document.source_map, report, salvage(document.data, error))
     return Loaded(file, roadmap if report.ok else None, document.source_map, report)
 
 

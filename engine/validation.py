@@ -29,8 +29,8 @@ class Checked:
     report: Report
 
 
-def _to_diagnostics(issues: list[PlanIssue], loaded: Loaded) -> list[Diagnostic]:
-    data = _data_view(loaded.roadmap)
+def _to_diagnostics(issues: list[PlanIssue], loaded: Loaded, model: Roadmap | None = None) -> list[Diagnostic]:
+    data = _data_view(model or loaded.roadmap)
     return [
         Diagnostic(issue.severity, issue.message, loaded.path, loaded.source_map.value(issue.path), format_path(issue.path, data))
         for issue in issues
@@ -59,6 +59,9 @@ def check_loaded(loaded: Loaded, completions: Mapping[str, dt.date] | None = Non
     report = loaded.report
     roadmap = loaded.roadmap
     if roadmap is None:
+        if loaded.salvaged is not None:  # report reference errors now, not after the next fix
+            issues = check_references(loaded.salvaged.roadmap, loaded.salvaged.assume_known)
+            report.diagnostics.extend(d for d in _to_diagnostics(issues, loaded, loaded.salvaged.roadmap) if d.is_error)
         return Checked(loaded.path, None, None, report)
     reference_issues = check_references(roadmap)
     report.diagnostics.extend(_to_diagnostics(reference_issues, loaded))

@@ -134,3 +134,31 @@ def test_help_lists_commands():
 def test_bundled_roadmaps_validate_clean(name):
     result = run("validate", "--strict", str(ROADMAPS / name))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_and_reference_errors_come_in_one_pass(write_roadmap):
+    """A deputy director fixing a file gets every problem at once, without spurious ones."""
+    path = write_roadmap(
+        "id: x\ntitle: План\nacademic_year: 2024-20234\n"
+        "people:\n"
+        "  toropkina: {name: Торопкина А.А., contacts: {email: t@s.example}}\n"
+        "  broken: {name: Иванов, postion: учитель, contacts: {email: i@s.example}}\n"
+        "sections:\n"
+        "  - number: '1.'\n"
+        "    stages:\n"
+        "      - {id: a, title: A, due: 31.02.2024, responsible: [toropkina]}\n"
+        "      - {id: b, title: B, due: 2024-10-10, responsible: [toropkin], depends_on: [a]}\n"
+        "      - {id: c, title: C, due: 2024-10-11, responsible: [broken], depends_on: [zz]}\n"
+    )
+    result = run("validate", "--format", "json", str(path))
+    assert result.returncode == 1
+    (entry,) = json.loads(result.stdout)
+    found = {(d["field"], d["line"]) for d in entry["diagnostics"]}
+    assert found == {
+        ("academic_year", 3),  # schema: the year
+        ("people.broken.postion", 6),  # schema: a misspelt key
+        ("sections[1.].title", 8),  # schema: the section has no title
+        ("sections[1.].stages[a].due", 10),  # schema: no 31 February
+        ("sections[1.].stages[b].responsible[0]", 11),  # reference: unknown person, in the same pass
+        ("sections[1.].stages[c].depends_on[0]", 12),  # reference: unknown stage
+    }, entry["diagnostics"]

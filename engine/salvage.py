@@ -1,0 +1,114 @@
+"""Salvaging a roadmap with schema errors, so that reference errors are reported in the same pass.
+
+A deputy director fixing a file wants every problem at once, not "fix these five, then we'll tell
+you about the unknown person". When the schema rejects some parts, we neutralize exactly those
+parts (a broken stage becomes a placeholder that keeps its id and position, a broken person, role
+or event is set aside, an unknown key is dropped) and validate again; the reference checks then
+run on what remains. Names of the parts set aside count as known, so nothing is reported twice.
+The salvaged model is only ever used for those checks — never planned, never stored.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.model import KEY_PATTERN, Roadmap
+
+PLACEHOLDER_PERSON = "__salvaged_person__"
+ROOT_PLACEHOLDERS: dict[str, Any] = {"id": "salvaged", "title": "?", "academic_year": "2000-2001", "timezone": "UTC"}
+MAX_ROUNDS = 4
+
+
+@dataclass
+class Salvaged:
+    roadmap: Roadmap
+    assume_known: set[str] = field(default_factory=set)
+
+
+def _strip(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("str", "function-plain", "DayNote"))))
+
+
+def _stage_placeholder(raw: Any, index: int, known: set[str]) -> dict[str, Any]:
+    stage_id = raw.get("id") if isinstance(raw, dict) else None
+    if not isinstance(stage_id, str) or not re.fullmatch(KEY_PATTERN, stage_id):
+        stage_id = f"__salvaged_stage_{index}__"
+    known.update({stage_id, PLACEHOLDER_PERSON})
+    if isinstance(raw, dict) and raw.get("number") is not None:
+        known.add(str(raw["number"]).rstrip("."))
+    return {"id": stage_id, "title": "?", "due": "continuous", "responsible": [PLACEHOLDER_PERSON]}
+
+
+def _neutralize(data: dict[str, Any], loc: tuple[Any, ...], kind: str, known: set[str]) -> bool:
+    """Make the part of `data` that `loc` points at valid; False when there is nothing to do."""
+    if not loc:
+        return False
+    head = loc[0]
+    if len(loc) == 1:
+        if kind == "extra_forbidden" or head not in ROOT_PLACEHOLDERS:
+            return data.pop(head, None) is not None or head not in ROOT_PLACEHOLDERS
+        data[head] = ROOT_PLACEHOLDERS[head]
+        return True
+    if head in ("people", "roles", "events") and isinstance(data.get(head), dict):
+        key = loc[1]
+        if key in data[head]:
+            del data[head][key]
+            known.add(str(key))
+            return True
+        return False
+    if head in ("people", "roles", "events"):
+        data[head] = {}
+        return True
+    # stages and sections: walk to the innermost stage or section the error belongs to
+    container: Any = data
+    path = list(loc)
+    while len(path) >= 2 and path[0] in ("sections", "stages") and isinstance(path[1], int):
+        items = container.get(path[0]) if isinstance(container, dict) else None
+        if not isinstance(items, list) or path[1] >= len(items):
+            return False
+        if path[0] == "stages":
+            items[path[1]] = _stage_placeholder(items[path[1]], path[1], known)
+            return True
+        if len(path) > 2 and path[2] in ("sections", "stages"):
+            container, path = items[path[1]], path[2:]
+            continue
+        section = items[path[1]]
+        if not isinstance(section, dict):
+            items[path[1]] = {"title": "?"}
+            return True
+        field_name = path[2] if len(path) > 2 else None
+        if kind == "extra_forbidden" and field_name is not None:
+            section.pop(field_name, None)
+        elif field_name == "title" or field_name is None:
+            section["title"] = "?"
+        else:
+            section.pop(field_name, None)
+        return True
+    if head in ("calendar", "defaults", "period", "approval"):
+        data.pop(head, None)
+        return True
+    return False
+
+
+def salvage(data: Any, error: ValidationError) -> Salvaged | None:
+    """A valid model made from `data` by neutralizing the parts `error` rejects, or None."""
+    if not isinstance(data, dict):
+        return None
+    work = copy.deepcopy(data)
+    known: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        for item in error.errors():
+            changed |= _neutralize(work, _strip(tuple(item["loc"])), item["type"], known)
+        if not changed:
+            return None
+        try:
+            return Salvaged(Roadmap.model_validate(work), known)
+        except ValidationError as again:
+            error = again
+    return None
