@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from cyclogram.store import audit
 from cyclogram.store.tables import AuditHeadRow, CalendarVersionRow, FeedRow, RoadmapRow
-from cyclogram.tracker import Tracker, TrackingError
+from cyclogram.tracker import ActiveRoadmap, Tracker, TrackingError
 from engine.status import compute_status
 from notifiers.ical import EventCache, EventSpec, Skipped, build_specs, render_calendar
 
@@ -141,9 +141,13 @@ class Feeds:
 
     # --- building -------------------------------------------------------------------------------
 
-    def build(self, roadmap_ref: str, *, people: tuple[str, ...] | None = None, todo: bool = False, as_of: dt.date | None = None, name_suffix: str = "") -> BuiltFeed:
-        """The calendar bytes for a roadmap (or the given people's part of it)."""
-        active = self.tracker.active(roadmap_ref)
+    def build(
+        self, roadmap_ref: str, *, people: tuple[str, ...] | None = None, todo: bool = False,
+        as_of: dt.date | None = None, name_suffix: str = "", active: ActiveRoadmap | None = None,
+    ) -> BuiltFeed:
+        """The calendar bytes for a roadmap (or the given people's part of it). `active`: the
+        roadmap already read by the caller (saves a query on every feed request)."""
+        active = active or self.tracker.active(roadmap_ref)
         zone = active.zone
         day = as_of or dt.datetime.now(zone).date()
         state = self._state(active.row.id, day)
@@ -152,7 +156,7 @@ class Feeds:
             cached = self._built.get(key)
         if cached is not None and cached[0] == state:
             return cached[1]
-        _, completions = self.tracker.completions(roadmap_ref)
+        _, completions = self.tracker.completions(active.row.id)
         status = compute_status(active.roadmap, completions, day)
         specs, skipped = build_specs(status, people=set(people) if people is not None else None, todo=todo, completions=completions)
         versions = self._versions(active.row.id, specs)
@@ -165,7 +169,8 @@ class Feeds:
         return built
 
     def build_for(self, feed: Feed, as_of: dt.date | None = None) -> BuiltFeed:
-        roadmap = self.tracker.active(feed.roadmap_id).roadmap
+        active = self.tracker.active(feed.roadmap_id)
+        roadmap = active.roadmap
         if feed.scope == "person":
             people: tuple[str, ...] | None = (feed.scope_key or "",)
             suffix = roadmap.people[feed.scope_key].name if feed.scope_key in roadmap.people else str(feed.scope_key)
@@ -175,7 +180,7 @@ class Feeds:
             suffix = role.title if role else str(feed.scope_key)
         else:
             people, suffix = None, ""
-        return self.build(feed.roadmap_id, people=people, todo=feed.todo, as_of=as_of, name_suffix=suffix)
+        return self.build(feed.roadmap_id, people=people, todo=feed.todo, as_of=as_of, name_suffix=suffix, active=active)
 
     def _state(self, roadmap_id: str, day: dt.date) -> tuple[object, ...]:
         """What a feed depends on: the roadmap version, every recorded change, and the day (statuses)."""
@@ -204,7 +209,7 @@ class Feeds:
                     session.add(row)
                     rows[(spec.uid, spec.component)] = row
         return {
-            s.uid: (rows[(s.uid, s.component)].sequence, _parse_utc(rows[(s.uid, s.component)].last_modified))
+            s.uid: (rows[(s.uid, s.component)].sequence, audit.parse_stamp(rows[(s.uid, s.component)].last_modified))
             for s in specs
         }
 
@@ -220,7 +225,3 @@ class BuiltFeed:
     @property
     def last_modified_http(self) -> str:
         return format_datetime(self.last_modified.astimezone(dt.timezone.utc).replace(microsecond=0), usegmt=True)
-
-
-def _parse_utc(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)

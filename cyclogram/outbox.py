@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from cyclogram.store import audit
 from cyclogram.store.db import Store
@@ -50,10 +50,6 @@ DEFAULT_LEASE_S = 300.0
 DEFAULT_MAX_ATTEMPTS = 20
 MAX_BACKOFF_S = 6 * 3600
 FIRST_BACKOFF_S = 60
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _now() -> dt.datetime:
@@ -92,7 +88,7 @@ def sending_moment(status: RoadmapStatus, day: dt.date) -> str:
     """The roadmap's local sending hour on `day`, in UTC."""
     roadmap = status.plan.roadmap
     local = dt.datetime.combine(day, roadmap.defaults.send_at, ZoneInfo(roadmap.timezone))
-    return _iso(local)
+    return audit.utc_stamp(local)
 
 
 def compose(
@@ -120,23 +116,28 @@ def compose(
         for channel in channels:
             if digest and len(items) > 1:
                 message = render_digest(items, status)
-                when = _iso(_now()) if immediate else sending_moment(status, items[0].day)
+                when = audit.utc_stamp(_now()) if immediate else sending_moment(status, items[0].day)
                 outgoing.append(Outgoing(tuple(items), person_key, channel, message, when))
                 continue
             for reminder in items:
                 message = render_reminder(reminder, status)
-                when = _iso(_now()) if immediate else sending_moment(status, reminder.day)
+                when = audit.utc_stamp(_now()) if immediate else sending_moment(status, reminder.day)
                 outgoing.append(Outgoing((reminder,), person_key, channel, message, when))
     return outgoing, problems
 
 
 def queued_item_keys(store: Store, keys: Iterable[str]) -> set[str]:
+    with store.read() as session:
+        return _queued(session, keys)
+
+
+def _queued(session: Session, keys: Iterable[str]) -> set[str]:
+    """Which of these reminder-per-channel keys are in the outbox already (in chunks: IN lists have limits)."""
     keys = list(keys)
     found: set[str] = set()
-    with store.read() as session:
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            found.update(session.exec(select(OutboxItemRow.item_key).where(OutboxItemRow.item_key.in_(chunk))))  # type: ignore[attr-defined]
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(session.exec(select(OutboxItemRow.item_key).where(OutboxItemRow.item_key.in_(chunk))))  # type: ignore[attr-defined]
     return found
 
 
@@ -154,11 +155,7 @@ def enqueue(store: Store, outgoing: Iterable[Outgoing], roadmap_id: str) -> Enqu
     if not outgoing:
         return report
     with store.write() as session:
-        existing = set()
-        all_keys = [key for item in outgoing for key in item.item_keys]
-        for start in range(0, len(all_keys), 500):
-            chunk = all_keys[start : start + 500]
-            existing.update(session.exec(select(OutboxItemRow.item_key).where(OutboxItemRow.item_key.in_(chunk))))  # type: ignore[attr-defined]
+        existing = _queued(session, (key for item in outgoing for key in item.item_keys))
         now = audit.utc_now()
         for item in outgoing:
             fresh = [r for r in item.reminders if item_key(r, item.channel) not in existing]
@@ -219,7 +216,7 @@ def claim(
     `ignore_backoff`: retry failed messages now rather than after their back-off (a caller that
     does its own retrying, such as a Prefect task retry); the sending hour is still respected.
     """
-    stamp = _iso(now)
+    stamp = audit.utc_stamp(now)
     ready = OutboxRow.not_before <= stamp if ignore_backoff else OutboxRow.next_attempt_at <= stamp  # type: ignore[operator]
     with store.write() as session:
         query = (
@@ -236,7 +233,7 @@ def claim(
         if roadmap_id:
             query = query.where(OutboxRow.roadmap_id == roadmap_id)
         rows = list(session.exec(query))
-        until = _iso(now + dt.timedelta(seconds=lease_s))
+        until = audit.utc_stamp(now + dt.timedelta(seconds=lease_s))
         for row in rows:
             row.status, row.lease_owner, row.lease_until = "sending", owner, until
             row.attempts += 1
@@ -267,7 +264,7 @@ def _record(store: Store, row: OutboxRow, owner: str, ok: bool, error: str | Non
             return "lost"  # our lease expired and someone else took it over
         current.lease_owner = current.lease_until = None
         if ok:
-            current.status, current.sent_at, current.last_error = "sent", _iso(now), None
+            current.status, current.sent_at, current.last_error = "sent", audit.utc_stamp(now), None
             outcome = "sent"
         else:
             current.last_error = error
@@ -276,7 +273,7 @@ def _record(store: Store, row: OutboxRow, owner: str, ok: bool, error: str | Non
                 outcome = "failed"
             else:
                 current.status = "pending"
-                current.next_attempt_at = _iso(now + dt.timedelta(seconds=_backoff(current.attempts)))
+                current.next_attempt_at = audit.utc_stamp(now + dt.timedelta(seconds=_backoff(current.attempts)))
                 outcome = "retrying"
         session.add(current)
         payload = {

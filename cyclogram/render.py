@@ -166,13 +166,13 @@ def plan_tree(plan: Plan) -> Any:
         who = ", ".join(people_names(plan, planned))
         deps = f" [dim]после: {', '.join(plan.stages[d].stage.display_number for d in planned.depends_on if d in plan.stages)}[/]" if planned.depends_on else ""
         parent.add(
-            f"[bold]{escape(planned.stage.display_number)}.[/] {escape(_short(planned.stage.title))}\n"
+            f"[bold]{escape(planned.stage.display_number)}.[/] {escape(short_text(planned.stage.title))}\n"
             f"[green]{escape(dates)}[/] · {escape(who)}{deps}"
         )
     return root
 
 
-def _short(text: str, limit: int = 110) -> str:
+def short_text(text: str, limit: int = 110) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -305,7 +305,7 @@ def status_view(result: Any, person: str | None = None) -> Any:
                 due += f" ({row.occurrence})"
             table.add_row(
                 planned.stage.display_number,
-                _short(planned.stage.title, 90),
+                short_text(planned.stage.title, 90),
                 status_text,
                 due,
                 _days_text(row),

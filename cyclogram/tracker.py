@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from cyclogram.render import short_text
 from cyclogram.store import audit
 from cyclogram.store.db import Store
 from cyclogram.store.evidence import EvidenceError, StoredEvidence, store_file
@@ -275,7 +276,7 @@ class Tracker:
             blocked_by = [b for b in stage_status.blocked_by] if kind == "done" else []
             if kind == "done":
                 if blocked_by and not force:
-                    names = ", ".join(f"{status.plan.stages[b].stage.display_number} «{_short(status.plan.stages[b].stage.title)}»" for b in blocked_by)
+                    names = ", ".join(f"{status.plan.stages[b].stage.display_number} «{short_text(status.plan.stages[b].stage.title, 50)}»" for b in blocked_by)
                     raise TrackingError(
                         f"{shown} ещё заблокирован: не выполнены этапы {names}. Если он всё же выполнен, "
                         "добавьте --force --reason «почему»"
@@ -368,7 +369,7 @@ class Tracker:
             for key in near:
                 stage = plan.by_number_or_id(key)
                 if stage is not None:
-                    shown.append(f"{key} — «{_short(stage.stage.title, 60)}»")
+                    shown.append(f"{key} — «{short_text(stage.stage.title, 60)}»")
             hint = "; возможно, имелось в виду: " + "; ".join(dict.fromkeys(shown))
         raise TrackingError(f"в дорожной карте нет этапа «{stage_ref}»{hint}")
 
@@ -430,10 +431,6 @@ def parse_moment(text: str, zone: ZoneInfo) -> dt.datetime:
     except ValueError:
         raise TrackingError(f"непонятная дата «{text}»: пишите 2024-10-18, 18.10.2024 или 18.10.2024 15:30") from None
     return parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone)
-
-
-def _short(text: str, limit: int = 50) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _short_moment(iso: str | None) -> str:

@@ -14,7 +14,6 @@ import os
 import socket
 import sys
 from collections import Counter
-from pathlib import Path
 
 from aiosmtpd.controller import Controller
 

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 
 from engine.diagnostics import Severity
 from engine.model import PathKey, Roadmap, StageRef, normalize_number, walk_stages
-from engine.plan import PlanIssue
+from engine.plan import PlanIssue, stage_dependencies
 from engine.timeexpr import Relative
 
 
@@ -99,19 +99,19 @@ def _about_placeholder(issue: PlanIssue) -> bool:
 def check_cycles(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[PlanIssue]:
     """Find dependency cycles (depends_on and stage anchors) and name each one in full."""
     refs = walk_stages(roadmap) if refs is None else refs
-    by_id = {ref.stage.id: ref for ref in refs}
-    numbers = {normalize_number(ref.stage.number): ref.stage.id for ref in refs if ref.stage.number}
-    graph: dict[str, list[str]] = {}
+    by_id: dict[str, StageRef] = {}
+    numbers: dict[str, str] = {}
     for ref in refs:
-        edges = []
-        for dep in ref.stage.depends_on:
-            target = dep if dep in by_id else numbers.get(normalize_number(dep))
-            if target and target != ref.stage.id:
-                edges.append(target)
-        for expr in (ref.stage.start, ref.stage.due):
-            if isinstance(expr, Relative) and expr.anchor in by_id and expr.anchor != ref.stage.id and expr.anchor not in roadmap.events:
-                edges.append(expr.anchor)
-        graph.setdefault(ref.stage.id, edges)
+        by_id.setdefault(ref.stage.id, ref)
+        if ref.stage.number:
+            numbers.setdefault(normalize_number(ref.stage.number), ref.stage.id)
+
+    def stage_key(reference: str) -> str | None:
+        return reference if reference in by_id else numbers.get(normalize_number(reference))
+
+    graph: dict[str, tuple[str, ...]] = {}
+    for ref in refs:
+        graph.setdefault(ref.stage.id, stage_dependencies(ref.stage, stage_key, roadmap.events))
 
     issues: list[PlanIssue] = []
     state: dict[str, int] = {}  # 1 = on the stack, 2 = finished

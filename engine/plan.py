@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -103,6 +103,8 @@ class Plan:
     stages: dict[str, PlannedStage]  # document order
     issues: list[PlanIssue] = field(default_factory=list)
     period: tuple[dt.date, dt.date] = (dt.date.min, dt.date.max)
+    # every stage after the stages it depends on (stages caught in a cycle last)
+    dependency_order: tuple[str, ...] = ()
 
     def by_number_or_id(self, key: str) -> PlannedStage | None:
         if key in self.stages:
@@ -124,6 +126,22 @@ class _Value:
     explain: str = ""  # what this point is: "окончание «Тестирование» (15.10.2024)"
     unknown: str | None = None
     chain: str = ""  # how the anchor itself was computed, continued after " ← "
+
+
+def stage_dependencies(stage: Stage, stage_key: Callable[[str], str | None], events: Collection[str]) -> tuple[str, ...]:
+    """The stages a stage waits for: its `depends_on` (ids or document numbers, resolved by
+    `stage_key`) and the stages its deadlines are anchored on (`upload.done + 3wd`)."""
+    candidates = [stage_key(reference) for reference in stage.depends_on]
+    candidates += [
+        expr.anchor
+        for expr in (stage.start, stage.due)
+        if isinstance(expr, Relative) and expr.anchor not in events and stage_key(expr.anchor) == expr.anchor
+    ]
+    result: list[str] = []
+    for key in candidates:
+        if key and key != stage.id and key not in result:
+            result.append(key)
+    return tuple(result)
 
 
 def calendar_for(roadmap: Roadmap) -> WorkCalendar:
@@ -210,23 +228,8 @@ class _Planner:
             return reference
         return self.by_number.get(normalize_number(reference))
 
-    def anchors(self, stage: Stage) -> list[str]:
-        found = []
-        for expr in (stage.start, stage.due):
-            if isinstance(expr, Relative) and expr.anchor in self.by_id and expr.anchor not in self.roadmap.events:
-                found.append(expr.anchor)
-        return found
-
     def dependencies(self, stage: Stage) -> tuple[str, ...]:
-        result: list[str] = []
-        for reference in stage.depends_on:
-            key = self.stage_key(reference)
-            if key and key != stage.id and key not in result:
-                result.append(key)
-        for anchor in self.anchors(stage):
-            if anchor != stage.id and anchor not in result:
-                result.append(anchor)
-        return tuple(result)
+        return stage_dependencies(stage, self.stage_key, self.roadmap.events)
 
     def responsible(self, stage: Stage) -> tuple[str, ...]:
         people: list[str] = []
@@ -596,7 +599,8 @@ class _Planner:
             )
         self.check_calendar_coverage()
         ordered = {ref.stage.id: self.planned[ref.stage.id] for ref in self.refs if ref.stage.id in self.planned}
-        return Plan(self.roadmap, self.calendar, ordered, self.issues, self.period)
+        dependency_order = tuple(order) + tuple(key for key in ordered if key in cyclic)
+        return Plan(self.roadmap, self.calendar, ordered, self.issues, self.period, dependency_order)
 
 
 _PERIOD_WORDS = {

@@ -228,7 +228,7 @@ def roadmap_tick(
     records = {r["id"]: r for r in status_records(status)}
     futures: dict[str, PrefectFuture[Any]] = {}
     # The plan lists stages in document order, which need not be dependency order.
-    for stage_id in _topological(plan):
+    for stage_id in plan.dependency_order:
         planned = plan.stages[stage_id]
         tags = [f"roadmap:{roadmap_id}"]
         if detailed_tags:
@@ -257,26 +257,6 @@ def roadmap_tick(
     if isinstance(reminders, BaseException):
         raise reminders  # the run shows as failed: some reminders are still waiting in the outbox
     return {**stats, "calendar_events": calendars_future.result(), "as_of": as_of}
-
-
-def _topological(plan: Any) -> list[str]:
-    order: list[str] = []
-    seen: set[str] = set()
-    for start in plan.stages:
-        stack = [(start, iter(plan.stages[start].depends_on))]
-        if start in seen:
-            continue
-        seen.add(start)
-        while stack:
-            node, deps = stack[-1]
-            nxt = next((d for d in deps if d in plan.stages and d not in seen), None)
-            if nxt is None:
-                order.append(node)
-                stack.pop()
-            else:
-                seen.add(nxt)
-                stack.append((nxt, iter(plan.stages[nxt].depends_on)))
-    return order
 
 
 @flow(name="cyclogram-unblocked", flow_run_name="{roadmap_id} · {stage_id} выполнен")

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 ENV_PREFIX = "CYCLOGRAM_SECRET_"
+from cyclogram.paths import data_dir
+
 SECRET_PREFIX = "secret:"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _FILE_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
@@ -46,23 +48,13 @@ def _normalized(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
-def _data_dir(environ: Mapping[str, str]) -> Path:
-    # Same logic as cyclogram.store.db.data_dir(); repeated here so that reading secrets does not
-    # import the database layer (SQLAlchemy).
-    explicit = environ.get("CYCLOGRAM_HOME")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "cyclogram"
-
-
 def default_secrets_file(environ: Mapping[str, str] | None = None) -> Path:
     """``$CYCLOGRAM_SECRETS_FILE``, else ``<data dir>/secrets.env`` (data dir as for the database)."""
     env = os.environ if environ is None else environ
     explicit = env.get("CYCLOGRAM_SECRETS_FILE")
     if explicit:
         return Path(explicit).expanduser()
-    return _data_dir(env) / "secrets.env"
+    return data_dir(env) / "secrets.env"
 
 
 def is_reference(value: str) -> bool:

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import PG_ADMIN_URL, ROADMAPS
+from conftest import ROADMAPS
 from sqlalchemy import create_engine, text
 
 from flows.server import start_server

@@ -14,8 +14,20 @@ from cyclogram.store.tables import AuditEventRow, AuditHeadRow
 from engine.auditchain import AuditRecord, VerifyResult, seal, verify_chain
 
 
+# One fixed-width spelling for every stored moment: text compares in time order, hashes are stable.
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def utc_stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime(STAMP_FORMAT)
+
+
+def parse_stamp(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=dt.timezone.utc)
+
+
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_stamp(dt.datetime.now(dt.timezone.utc))
 
 
 def append_event(

@@ -20,6 +20,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from cyclogram.paths import data_dir
+
 SCHEMA_REVISION = "0003"  # newest migration in store/migrations/versions
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_TIMEOUT_S = 30.0
@@ -27,14 +29,6 @@ DEFAULT_TIMEOUT_S = 30.0
 
 class StoreError(Exception):
     """A database problem explained for people (Russian), without secrets."""
-
-
-def data_dir() -> Path:
-    explicit = os.environ.get("CYCLOGRAM_HOME")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "cyclogram"
 
 
 def database_url(explicit: str | None = None) -> str:
