@@ -26,8 +26,8 @@ from aiosmtpd.controller import Controller
 from cyclogram import outbox
 from cyclogram.store.db import open_store
 from cyclogram.tracker import Tracker
-from engine.reminders import due_reminders, without_duplicates
-from notifiers.secrets import Secrets
+from cyclogram.engine.reminders import due_reminders, without_duplicates
+from cyclogram.notifiers.secrets import Secrets
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000"))
 PEOPLE = 50
@@ -80,7 +80,7 @@ import sys
 from pathlib import Path
 from cyclogram import outbox
 from cyclogram.store.db import open_store
-from notifiers.secrets import Secrets
+from cyclogram.notifiers.secrets import Secrets
 store = open_store(sys.argv[1])
 secrets = Secrets(environ={"CYCLOGRAM_SECRET_SMTP": sys.argv[2]}, secrets_file=Path("/nonexistent"))
 report = outbox.dispatch(store, secrets, workers=int(sys.argv[3]), lease_s=float(sys.argv[4]), stop=outbox.graceful_stop())

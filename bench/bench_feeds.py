@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import synthetic_roadmap  # noqa: E402
 
-from engine.status import compute_status  # noqa: E402
-from engine.tracking import Completion, CompletionState  # noqa: E402
-from engine.validation import check_text  # noqa: E402
-from notifiers.ical import EventCache, build_specs, render_calendar  # noqa: E402
+from cyclogram.engine.status import compute_status  # noqa: E402
+from cyclogram.engine.tracking import Completion, CompletionState  # noqa: E402
+from cyclogram.engine.validation import check_text  # noqa: E402
+from cyclogram.notifiers.ical import EventCache, build_specs, render_calendar  # noqa: E402
 
 CONCURRENCY, REQUESTS_PER_CLIENT = 50, 20
 

@@ -33,9 +33,9 @@ def main() -> None:
         os.environ.setdefault("PREFECT_HOME", str(Path(tmp) / "prefect"))
         from cyclogram.store.db import data_dir, open_store
         from cyclogram.tracker import Tracker
-        from engine.status import compute_status
-        from flows.deploy import ensure_dispatch_limit
-        from flows.roadmap import roadmap_tick
+        from cyclogram.engine.status import compute_status
+        from cyclogram.flows.deploy import ensure_dispatch_limit
+        from cyclogram.flows.roadmap import roadmap_tick
 
         tracker = Tracker(open_store(), data_dir() / "evidence")
         ensure_dispatch_limit()

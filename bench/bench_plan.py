@@ -15,12 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import synthetic_roadmap  # noqa: E402
 
-from engine.checks import check_references  # noqa: E402
-from engine.loader import load_file  # noqa: E402
-from engine.plan import compute_plan  # noqa: E402
-from engine.gcpause import gc_paused  # noqa: E402
-from engine.validation import check_file  # noqa: E402
-from engine.workcalendar import WorkCalendar  # noqa: E402
+from cyclogram.engine.checks import check_references  # noqa: E402
+from cyclogram.engine.loader import load_file  # noqa: E402
+from cyclogram.engine.plan import compute_plan  # noqa: E402
+from cyclogram.engine.gcpause import gc_paused  # noqa: E402
+from cyclogram.engine.validation import check_file  # noqa: E402
+from cyclogram.engine.workcalendar import WorkCalendar  # noqa: E402
 
 STAGES = 10_000
 RUNS = 5

@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import synthetic_roadmap  # noqa: E402
 
-from engine.status import compute_status  # noqa: E402
-from engine.tracking import Completion, CompletionState  # noqa: E402
-from engine.validation import check_text  # noqa: E402
+from cyclogram.engine.status import compute_status  # noqa: E402
+from cyclogram.engine.tracking import Completion, CompletionState  # noqa: E402
+from cyclogram.engine.validation import check_text  # noqa: E402
 
 STAGES, COMPLETIONS, RUNS = 10_000, 5_000, 5
 

@@ -116,7 +116,7 @@ def _print_diagnostics(report, stderr: bool) -> None:  # type: ignore[no-untyped
 
 
 def _checked_or_exit(path: Path):  # type: ignore[no-untyped-def]
-    from engine.validation import check_file
+    from cyclogram.engine.validation import check_file
 
     checked = check_file(path)
     _print_diagnostics(checked.report, stderr=True)
@@ -136,7 +136,7 @@ def validate(
     output: Annotated[ReportFormat, typer.Option("--format", help="text или json")] = ReportFormat.text,
 ) -> None:
     """Проверить дорожные карты: синтаксис, поля, ссылки, циклы, даты. Код выхода 1 при ошибках."""
-    from engine.validation import check_file
+    from cyclogram.engine.validation import check_file
 
     failed = False
     results = []
@@ -159,7 +159,7 @@ def validate(
         if report.errors:
             summary = f"✗ {path}: ошибок {len(report.errors)}, предупреждений {len(report.warnings)}"
         else:
-            from engine.russian import plural
+            from cyclogram.engine.russian import plural
 
             stages = len(checked.plan.stages) if checked.plan else 0
             summary = f"✓ {path}: {stages} {plural(stages, 'этап', 'этапа', 'этапов')}, ошибок нет" + (
@@ -202,7 +202,7 @@ def schema(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Записать в файл вместо вывода")] = None,
 ) -> None:
     """Напечатать JSON Schema формата дорожной карты (для подсказок и проверки в редакторе)."""
-    from engine.model import json_schema
+    from cyclogram.engine.model import json_schema
 
     text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
     if output is None:
@@ -274,7 +274,7 @@ def _announce(outcome) -> None:  # type: ignore[no-untyped-def]
         return  # no server configured: importing Prefect would only cost time; the daily run catches up
     _prefect_env()
     try:
-        from flows.deploy import emit_stage_completed
+        from cyclogram.flows.deploy import emit_stage_completed
 
         result = emit_stage_completed(outcome.roadmap_id, outcome.stage.id, outcome.completion.by, outcome.occurrence)
         print(result.message)
@@ -320,7 +320,7 @@ def reopen(
 
 
 def _print_record(outcome, word: str) -> None:  # type: ignore[no-untyped-def]
-    from engine import russian
+    from cyclogram.engine import russian
 
     stage = outcome.stage
     label = f" ({outcome.occurrence})" if outcome.occurrence else ""
@@ -398,9 +398,9 @@ def remind(
     from cyclogram import render
     from cyclogram.outbox import compose, dispatch, enqueue, queued_item_keys
     from cyclogram.tracker import parse_moment
-    from engine import russian
-    from engine.reminders import due_reminders, without_duplicates
-    from notifiers.secrets import SecretError, Secrets
+    from cyclogram.engine import russian
+    from cyclogram.engine.reminders import due_reminders, without_duplicates
+    from cyclogram.notifiers.secrets import SecretError, Secrets
 
     tracker = _tracker(database)
     active = _run(lambda: tracker.active(roadmap))
@@ -448,7 +448,7 @@ def dispatch_command(
 ) -> None:
     """Отправить сообщения из очереди, срок которых наступил."""
     from cyclogram import outbox
-    from notifiers.secrets import Secrets
+    from cyclogram.notifiers.secrets import Secrets
 
     tracker = _tracker(database)
     roadmap_id = tracker.resolve_roadmap_id(roadmap) if roadmap else None
@@ -483,9 +483,9 @@ def notify_test(
     database: DatabaseOption = None,
 ) -> None:
     """Отправить одно проверочное сообщение по всем каналам человека."""
-    from notifiers.channels import person_channels, send
-    from notifiers.messages import render_test
-    from notifiers.secrets import SecretError, Secrets
+    from cyclogram.notifiers.channels import person_channels, send
+    from cyclogram.notifiers.messages import render_test
+    from cyclogram.notifiers.secrets import SecretError, Secrets
 
     tracker = _tracker(database)
     active = _run(lambda: tracker.active(roadmap))
@@ -681,10 +681,10 @@ def serve(
     _prefect_env()
     tracker = _tracker(database)
     actives = [_run(lambda r=r: tracker.active(r)) for r in roadmaps]
-    from flows.server import ensure_local_server
+    from cyclogram.flows.server import ensure_local_server
 
     api = ensure_local_server()  # before Prefect is imported: it reads PREFECT_API_URL at import
-    from flows.deploy import ensure_dispatch_limit, roadmap_deployments
+    from cyclogram.flows.deploy import ensure_dispatch_limit, roadmap_deployments
     from prefect import serve as prefect_serve
 
     ensure_dispatch_limit()
@@ -718,7 +718,7 @@ def runs(
         for r in _run(lambda: tracker.history(HistoryFilter(roadmap_id))) if r.action == "flow.tick"
     }
     _prefect_env()
-    from flows.deploy import read_runs
+    from cyclogram.flows.deploy import read_runs
 
     after = dt.datetime.fromisoformat(since).replace(tzinfo=dt.timezone.utc) if since else None
     records = read_runs(ticks, roadmap_id, after, limit)
@@ -755,8 +755,8 @@ def tick(
     else:
         days = [_run(lambda: parse_moment(as_of, active.zone).date()) if as_of else dt.datetime.now(active.zone).date()]
     _prefect_env()
-    from flows.deploy import ensure_dispatch_limit
-    from flows.roadmap import roadmap_tick
+    from cyclogram.flows.deploy import ensure_dispatch_limit
+    from cyclogram.flows.roadmap import roadmap_tick
 
     ensure_dispatch_limit()
     replay = len(days) > 1

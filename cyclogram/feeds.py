@@ -24,8 +24,8 @@ from sqlmodel import select
 from cyclogram.store import audit
 from cyclogram.store.tables import AuditHeadRow, CalendarVersionRow, FeedRow, RoadmapRow
 from cyclogram.tracker import ActiveRoadmap, Tracker, TrackingError
-from engine.status import compute_status
-from notifiers.ical import EventCache, EventSpec, Skipped, build_specs, render_calendar
+from cyclogram.engine.status import compute_status
+from cyclogram.notifiers.ical import EventCache, EventSpec, Skipped, build_specs, render_calendar
 
 SCOPES = ("roadmap", "person", "role")
 

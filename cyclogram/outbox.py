@@ -39,12 +39,12 @@ from sqlmodel import Session, select
 from cyclogram.store import audit
 from cyclogram.store.db import Store
 from cyclogram.store.tables import OutboxItemRow, OutboxRow
-from engine.model import Contacts, Person
-from engine.reminders import Reminder
-from engine.status import RoadmapStatus
-from notifiers.channels import Channel, ChannelProblem, person_channels, redact, send
-from notifiers.messages import Message, render_digest, render_reminder
-from notifiers.secrets import Secrets
+from cyclogram.engine.model import Contacts, Person
+from cyclogram.engine.reminders import Reminder
+from cyclogram.engine.status import RoadmapStatus
+from cyclogram.notifiers.channels import Channel, ChannelProblem, person_channels, redact, send
+from cyclogram.notifiers.messages import Message, render_digest, render_reminder
+from cyclogram.notifiers.secrets import Secrets
 
 DEFAULT_LEASE_S = 300.0
 DEFAULT_MAX_ATTEMPTS = 20

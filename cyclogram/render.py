@@ -12,9 +12,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from engine import russian
-from engine.diagnostics import Diagnostic
-from engine.plan import Plan, PlannedStage
+from cyclogram.engine import russian
+from cyclogram.engine.diagnostics import Diagnostic
+from cyclogram.engine.plan import Plan, PlannedStage
 
 KIND_WORDS = {
     "deadline": "срок",
@@ -205,7 +205,7 @@ def _status_rows(result: Any, person: str | None) -> list[Any]:
 
 
 def _days_text(row: Any) -> str:
-    from engine.russian import plural
+    from cyclogram.engine.russian import plural
 
     def wd(n: int) -> str:
         return f"{n} {plural(n, 'раб. день', 'раб. дня', 'раб. дней')}"
@@ -221,7 +221,7 @@ def _days_text(row: Any) -> str:
 
 
 def status_records(result: Any, person: str | None = None) -> list[dict[str, Any]]:
-    from engine.status import STATUS_WORDS
+    from cyclogram.engine.status import STATUS_WORDS
 
     plan = result.plan
     records = []
@@ -267,7 +267,7 @@ def status_view(result: Any, person: str | None = None) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from engine.status import STATUS_WORDS
+    from cyclogram.engine.status import STATUS_WORDS
 
     plan = result.plan
     roadmap = plan.roadmap

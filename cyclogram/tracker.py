@@ -25,17 +25,17 @@ from cyclogram.store import audit
 from cyclogram.store.db import Store
 from cyclogram.store.evidence import EvidenceError, StoredEvidence, store_file
 from cyclogram.store.tables import EvidenceRow, RoadmapRow, RoadmapVersionRow, StageStateRow
-from engine import russian
-from engine.auditchain import AuditRecord, VerifyResult
-from engine.diagnostics import Diagnostic
-from engine.diff import RoadmapDiff, diff_roadmaps
-from engine.loader import load_text
-from engine.model import Roadmap, normalize_number
-from engine.plan import Plan, PlannedStage
-from engine.status import RoadmapStatus, compute_status
-from engine.tracking import Completion, CompletionState
-from engine.validation import check_file, check_loaded
-from engine.yamlsource import MAX_FILE_BYTES
+from cyclogram.engine import russian
+from cyclogram.engine.auditchain import AuditRecord, VerifyResult
+from cyclogram.engine.diagnostics import Diagnostic
+from cyclogram.engine.diff import RoadmapDiff, diff_roadmaps
+from cyclogram.engine.loader import load_text
+from cyclogram.engine.model import Roadmap, normalize_number
+from cyclogram.engine.plan import Plan, PlannedStage
+from cyclogram.engine.status import RoadmapStatus, compute_status
+from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.engine.validation import check_file, check_loaded
+from cyclogram.engine.yamlsource import MAX_FILE_BYTES
 
 
 class TrackingError(Exception):
@@ -194,8 +194,8 @@ class Tracker:
 
     @staticmethod
     def _plan(roadmap: Roadmap, completions: list[Completion]) -> Plan:
-        from engine.plan import compute_plan
-        from engine.tracking import actual_done_dates
+        from cyclogram.engine.plan import compute_plan
+        from cyclogram.engine.tracking import actual_done_dates
 
         return compute_plan(roadmap, completions=actual_done_dates(completions))
 

@@ -67,8 +67,8 @@ def main() -> None:
 
     from cyclogram.store.db import data_dir, open_store
     from cyclogram.tracker import Tracker
-    from flows.deploy import ensure_dispatch_limit
-    from flows.roadmap import roadmap_tick
+    from cyclogram.flows.deploy import ensure_dispatch_limit
+    from cyclogram.flows.roadmap import roadmap_tick
 
     ensure_dispatch_limit()
 

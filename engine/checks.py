@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Iterable
 
-from engine.diagnostics import Severity
-from engine.model import PathKey, Roadmap, StageRef, normalize_number, walk_stages
-from engine.plan import PlanIssue, stage_dependencies
-from engine.timeexpr import Relative
+from cyclogram.engine.diagnostics import Severity
+from cyclogram.engine.model import PathKey, Roadmap, StageRef, normalize_number, walk_stages
+from cyclogram.engine.plan import PlanIssue, stage_dependencies
+from cyclogram.engine.timeexpr import Relative
 
 
 def _suggest(name: str, candidates: Iterable[str]) -> str:

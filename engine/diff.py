@@ -22,10 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from engine import russian
-from engine.model import Event, Person, Roadmap, Stage, normalize_number
-from engine.plan import Occurrence, Plan, PlannedStage, day_month_date
-from engine.timeexpr import Absolute, DayMonth
+from cyclogram.engine import russian
+from cyclogram.engine.model import Event, Person, Roadmap, Stage, normalize_number
+from cyclogram.engine.plan import Occurrence, Plan, PlannedStage, day_month_date
+from cyclogram.engine.timeexpr import Absolute, DayMonth
 
 ChangeKind = Literal["added", "removed", "moved", "reassigned", "retitled", "dependencies", "timing"]
 KINDS: tuple[ChangeKind, ...] = ("removed", "added", "moved", "reassigned", "retitled", "dependencies", "timing")

@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from engine.diagnostics import Diagnostic, Report, Severity
-from engine.model import Roadmap
-from engine.salvage import Salvaged, salvage
-from engine.yamlsource import MAX_FILE_BYTES, PathKey, SourceError, SourceMap, parse_document, read_text
+from cyclogram.engine.diagnostics import Diagnostic, Report, Severity
+from cyclogram.engine.model import Roadmap
+from cyclogram.engine.salvage import Salvaged, salvage
+from cyclogram.engine.yamlsource import MAX_FILE_BYTES, PathKey, SourceError, SourceMap, parse_document, read_text
 
 
 @dataclass
@@ -57,7 +57,7 @@ def _model_fields(model: type[BaseModel] | None) -> list[str]:
 
 
 def _owner_model(path: PathKey) -> type[BaseModel] | None:
-    from engine import model as m
+    from cyclogram.engine import model as m
 
     probe = list(path)
     current: Any = m.Roadmap
@@ -101,7 +101,7 @@ _TYPE_WORDS = {
 
 def _echo(value: object) -> str:
     """The value to quote back in a message; anything that could be a credential is hidden."""
-    from engine.model import looks_secret
+    from cyclogram.engine.model import looks_secret
 
     text = str(value)
     if looks_secret(text):

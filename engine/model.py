@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from engine import timeexpr
-from engine.timeexpr import DateExpr, MonthRef, Offset
+from cyclogram.engine import timeexpr
+from cyclogram.engine.timeexpr import DateExpr, MonthRef, Offset
 
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 Key = Annotated[
@@ -361,7 +361,7 @@ class Recurrence(Strict):
     @field_validator("weekday")
     @classmethod
     def _weekday(cls, value: str | None) -> str | None:
-        from engine.russian import weekday_number
+        from cyclogram.engine.russian import weekday_number
 
         if value is not None and weekday_number(value) is None:
             raise ValueError(f"неизвестный день недели «{value}»; пишите: понедельник … воскресенье или monday … sunday")

@@ -19,9 +19,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from engine import russian
-from engine.diagnostics import Severity
-from engine.model import (
+from cyclogram.engine import russian
+from cyclogram.engine.diagnostics import Severity
+from cyclogram.engine.model import (
     DayNote,
     Event,
     PathKey,
@@ -31,8 +31,8 @@ from engine.model import (
     normalize_number,
     walk_stages,
 )
-from engine.timeexpr import Absolute, DateExpr, DayMonth, MonthRef, NthWeekday, Offset, Relative
-from engine.workcalendar import WorkCalendar
+from cyclogram.engine.timeexpr import Absolute, DateExpr, DayMonth, MonthRef, NthWeekday, Offset, Relative
+from cyclogram.engine.workcalendar import WorkCalendar
 
 Kind = str  # deadline | window | months | recurring | continuous | immediate | triggered
 
@@ -194,7 +194,7 @@ def _last_day(year: int, month: int) -> dt.date:
 
 
 def _plural(amount: int, unit: str) -> str:
-    from engine.timeexpr import UNIT_WORDS
+    from cyclogram.engine.timeexpr import UNIT_WORDS
 
     return f"{abs(amount)} {russian.plural(amount, *UNIT_WORDS[unit])}"
 

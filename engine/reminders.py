@@ -32,9 +32,9 @@ import hashlib
 from dataclasses import dataclass
 from enum import Enum
 
-from engine.model import ReminderPolicy, Roadmap, Stage
-from engine.status import RoadmapStatus, StageStatus, Status
-from engine.workcalendar import WorkCalendar
+from cyclogram.engine.model import ReminderPolicy, Roadmap, Stage
+from cyclogram.engine.status import RoadmapStatus, StageStatus, Status
+from cyclogram.engine.workcalendar import WorkCalendar
 
 DEFAULT_LEAD = (5, 1)
 DEFAULT_OVERDUE_EVERY = 2

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.model import KEY_PATTERN, Roadmap
+from cyclogram.engine.model import KEY_PATTERN, Roadmap
 
 PLACEHOLDER_PERSON = "__salvaged_person__"
 ROOT_PLACEHOLDERS: dict[str, Any] = {"id": "salvaged", "title": "?", "academic_year": "2000-2001", "timezone": "UTC"}

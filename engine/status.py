@@ -43,11 +43,11 @@ from dataclasses import dataclass
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from engine.gcpause import gc_paused
-from engine.model import Roadmap, Stage
-from engine.plan import Occurrence, Plan, PlannedStage, compute_plan
-from engine.tracking import Completion, CompletionKey, CompletionState, actual_done_dates, index_completions
-from engine.workcalendar import WorkCalendar
+from cyclogram.engine.gcpause import gc_paused
+from cyclogram.engine.model import Roadmap, Stage
+from cyclogram.engine.plan import Occurrence, Plan, PlannedStage, compute_plan
+from cyclogram.engine.tracking import Completion, CompletionKey, CompletionState, actual_done_dates, index_completions
+from cyclogram.engine.workcalendar import WorkCalendar
 
 DEFAULT_LEAD = (5, 1)  # working days, as ReminderPolicy documents
 COUNTER_REACH_DAYS = 1500  # the prefix count covers about four years either side of the moment

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Union
 
-from engine import russian
+from cyclogram.engine import russian
 
 Unit = Literal["d", "wd", "h", "w", "mo"]
 UNIT_LIMITS: dict[str, int] = {"d": 400, "wd": 260, "h": 24 * 400, "w": 60, "mo": 13}

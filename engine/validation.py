@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.checks import check_references
-from engine.gcpause import gc_paused
-from engine.diagnostics import Diagnostic, Report
-from engine.loader import Loaded, format_path, load_file, load_text
-from engine.model import Roadmap
-from engine.plan import Plan, PlanIssue, compute_plan
-from engine.yamlsource import MAX_FILE_BYTES
+from cyclogram.engine.checks import check_references
+from cyclogram.engine.gcpause import gc_paused
+from cyclogram.engine.diagnostics import Diagnostic, Report
+from cyclogram.engine.loader import Loaded, format_path, load_file, load_text
+from cyclogram.engine.model import Roadmap
+from cyclogram.engine.plan import Plan, PlanIssue, compute_plan
+from cyclogram.engine.yamlsource import MAX_FILE_BYTES
 
 
 @dataclass

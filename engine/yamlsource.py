@@ -21,7 +21,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from engine.diagnostics import Position
+from cyclogram.engine.diagnostics import Position
 
 try:  # libyaml's C parser is ~10x faster on large roadmaps
     from yaml import CSafeLoader as _Loader

@@ -20,7 +20,7 @@ from typing import Any
 from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 from prefect.schedules import Cron
 
-from flows.roadmap import COMPLETED_EVENT, confirm_stage, notify_unblocked, roadmap_tick
+from cyclogram.flows.roadmap import COMPLETED_EVENT, confirm_stage, notify_unblocked, roadmap_tick
 
 
 def stage_resource_id(roadmap_id: str, stage_id: str) -> str:
@@ -75,7 +75,7 @@ def ensure_dispatch_limit(slots: int = 1) -> None:
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
-    from flows.roadmap import DISPATCH_LIMIT
+    from cyclogram.flows.roadmap import DISPATCH_LIMIT
 
     with get_client(sync_client=True) as client:
         try:

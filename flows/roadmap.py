@@ -42,10 +42,10 @@ from cyclogram.render import people_names, section_title, status_records
 from cyclogram.store import audit
 from cyclogram.store.db import data_dir, open_store
 from cyclogram.tracker import Tracker
-from engine import russian
-from engine.reminders import Kind, due_reminders, without_duplicates
-from engine.status import STATUS_WORDS, RoadmapStatus, Status
-from notifiers.secrets import Secrets
+from cyclogram.engine import russian
+from cyclogram.engine.reminders import Kind, due_reminders, without_duplicates
+from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, Status
+from cyclogram.notifiers.secrets import Secrets
 
 DISPATCH_LIMIT = "cyclogram-dispatch"  # global concurrency limit shared by all flow runs
 COMPLETED_EVENT = "cyclogram.stage.completed"

@@ -31,10 +31,10 @@ from urllib.parse import quote, unquote
 import apprise
 from apprise import NotifyFormat
 
-from notifiers.secrets import SecretError, Secrets, env_name, is_reference, reference_name
+from cyclogram.notifiers.secrets import SecretError, Secrets, env_name, is_reference, reference_name
 
 if TYPE_CHECKING:
-    from engine.model import Person
+    from cyclogram.engine.model import Person
 
 SMTP_SECRET = "smtp"
 TELEGRAM_TOKEN_SECRET = "telegram_bot_token"

@@ -103,14 +103,14 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule as _rrule
 from icalendar import Alarm, Calendar, Event, Timezone, Todo, vCalAddress, vRecur, vText
 
-from engine import russian
-from engine.gcpause import gc_paused
-from engine.model import Roadmap, normalize_number
-from engine.plan import Occurrence, PlannedStage
-from engine.reminders import Policy
-from engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status
-from engine.tracking import Completion, CompletionState
-from notifiers.messages import shorten
+from cyclogram.engine import russian
+from cyclogram.engine.gcpause import gc_paused
+from cyclogram.engine.model import Roadmap, normalize_number
+from cyclogram.engine.plan import Occurrence, PlannedStage
+from cyclogram.engine.reminders import Policy
+from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status
+from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.notifiers.messages import shorten
 
 PRODID = "-//Cyclogram//Roadmap calendar//RU"
 SUMMARY_TITLE_LIMIT = 80  # characters of the stage title in SUMMARY

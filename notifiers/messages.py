@@ -33,11 +33,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from engine import russian
-from engine.model import Roadmap, walk_stages
-from engine.plan import PlannedStage
-from engine.reminders import Kind, Reminder
-from engine.status import RoadmapStatus
+from cyclogram.engine import russian
+from cyclogram.engine.model import Roadmap, walk_stages
+from cyclogram.engine.plan import PlannedStage
+from cyclogram.engine.reminders import Kind, Reminder
+from cyclogram.engine.status import RoadmapStatus
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_LANGUAGE = "ru"

@@ -7,9 +7,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parent.parent
-ROADMAPS = ROOT / "roadmaps"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -27,17 +24,6 @@ def write_roadmap(tmp_path: Path):
     return write
 
 
-HEADER = """\
-id: test-roadmap
-title: Тестовая дорожная карта
-academic_year: 2024-2025
-timezone: Asia/Irkutsk
-people:
-  toropkina: {name: Торопкина А.А., position: заместитель директора, contacts: {email: t@school.example}}
-  volkova: {name: Волкова Л.А., position: педагог-психолог, supervisor: toropkina, contacts: {telegram: "123456"}}
-events:
-  testing: {title: Тестирование ЕМ СПТ, start: 2024-10-01, end: 2024-10-15}
-"""
 
 
 # --- real databases: a SQLite file and the machine's PostgreSQL ---------------------------------

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.diagnostics import Diagnostic, Position, Severity
-from engine.validation import Checked, check_file
+from cyclogram.engine.diagnostics import Diagnostic, Position, Severity
+from cyclogram.engine.validation import Checked, check_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures" / "bad"
@@ -241,8 +241,8 @@ def test_cp1251_file_is_refused_with_position(tmp_path: Path) -> None:
 def test_oversized_file_is_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
 
-    import engine.loader
-    import engine.yamlsource
+    import cyclogram.engine.loader
+    import cyclogram.engine.yamlsource
 
     path = tmp_path / "roadmap.yaml"
     padding = "# " + "x" * 60 + "\n"
@@ -257,9 +257,9 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path, monkeypatch: p
         raise AssertionError("the YAML parser must not be reached for an oversized file")
 
     with monkeypatch.context() as patch:
-        patch.setattr(engine.loader, "load_text", never)
-        patch.setattr(engine.loader, "parse_document", never)
-        patch.setattr(engine.yamlsource, "parse_document", never)
+        patch.setattr(cyclogram.engine.loader, "load_text", never)
+        patch.setattr(cyclogram.engine.loader, "parse_document", never)
+        patch.setattr(cyclogram.engine.yamlsource, "parse_document", never)
         patch.setattr(yaml, "compose", never)
         checked = run(path, max_bytes=1000)
     assert not checked.report.ok

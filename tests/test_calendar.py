@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from engine import workcalendar
-from engine.workcalendar import WorkCalendar
+from cyclogram.engine import workcalendar
+from cyclogram.engine.workcalendar import WorkCalendar
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from pathlib import Path
 import apprise
 import pytest
 
-from engine.model import Person
-from notifiers.channels import Channel, person_channels, redact, secret_fragments, send
-from notifiers.secrets import SecretError, Secrets, default_secrets_file, env_name
+from cyclogram.engine.model import Person
+from cyclogram.notifiers.channels import Channel, person_channels, redact, secret_fragments, send
+from cyclogram.notifiers.secrets import SecretError, Secrets, default_secrets_file, env_name
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT_TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmno"
@@ -425,7 +425,7 @@ def test_prefect_secret_blocks(tmp_path, monkeypatch):
 
 
 def test_importing_channels_does_not_import_prefect():
-    code = "import sys, notifiers.channels, notifiers.secrets; sys.exit('prefect' in sys.modules)"
+    code = "import sys, cyclogram.notifiers.channels, cyclogram.notifiers.secrets; sys.exit('prefect' in sys.modules)"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
 

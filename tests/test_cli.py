@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import HEADER, ROADMAPS
+from helpers import HEADER, ROADMAPS
 
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
 

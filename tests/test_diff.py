@@ -6,10 +6,10 @@ import json
 import re
 
 import pytest
-from conftest import HEADER, ROADMAPS
+from helpers import HEADER, ROADMAPS
 
-from engine.diff import RoadmapDiff, StageChange, diff_roadmaps
-from engine.validation import check_text
+from cyclogram.engine.diff import RoadmapDiff, StageChange, diff_roadmaps
+from cyclogram.engine.validation import check_text
 
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
 

@@ -10,7 +10,7 @@ import sys
 import threading
 
 import pytest
-from conftest import ROADMAPS
+from helpers import ROADMAPS
 from icalendar import Calendar
 
 from cyclogram.feeds import Feeds

@@ -11,7 +11,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import HEADER, ROADMAPS
+from helpers import HEADER, ROADMAPS
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -22,8 +22,8 @@ from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 from cyclogram import outbox  # noqa: E402
 from cyclogram.store.db import open_store  # noqa: E402
 from cyclogram.tracker import Tracker  # noqa: E402
-from flows.deploy import emit_stage_completed, roadmap_deployments  # noqa: E402
-from flows.roadmap import artifact_key, notify_unblocked, roadmap_tick  # noqa: E402
+from cyclogram.flows.deploy import emit_stage_completed, roadmap_deployments  # noqa: E402
+from cyclogram.flows.roadmap import artifact_key, notify_unblocked, roadmap_tick  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("prefect")
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
@@ -201,7 +201,7 @@ def test_a_stage_can_be_completed_through_a_paused_run_with_a_form(db):
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
     from prefect.flow_runs import resume_flow_run
 
-    from flows.roadmap import confirm_stage
+    from cyclogram.flows.roadmap import confirm_stage
 
     url, tracker = db
     outcome: dict[str, object] = {}

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from engine.plan import PlannedStage
-from engine.status import RoadmapStatus, compute_status
-from engine.tracking import Completion, CompletionState
-from engine.validation import check_file, check_text
-from notifiers.ical import (
+from cyclogram.engine.plan import PlannedStage
+from cyclogram.engine.status import RoadmapStatus, compute_status
+from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.engine.validation import check_file, check_text
+from cyclogram.notifiers.ical import (
     CONTINUOUS_REASON,
     EventCache,
     EventSpec,

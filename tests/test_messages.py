@@ -10,13 +10,13 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import HEADER, ROADMAPS
+from helpers import HEADER, ROADMAPS
 
-from engine.reminders import Kind, Reminder, due_reminders, without_duplicates
-from engine.status import compute_status
-from engine.tracking import Completion, CompletionState
-from engine.validation import check_file, check_text
-from notifiers.messages import (
+from cyclogram.engine.reminders import Kind, Reminder, due_reminders, without_duplicates
+from cyclogram.engine.status import compute_status
+from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.engine.validation import check_file, check_text
+from cyclogram.notifiers.messages import (
     SHORT_LIMIT,
     SUBJECT_LIMIT,
     Message,

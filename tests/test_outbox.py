@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import HEADER, ROADMAPS
+from helpers import HEADER, ROADMAPS
 
 from cyclogram import outbox
 from cyclogram.store.db import open_store
 from cyclogram.tracker import Tracker
-from engine.reminders import due_reminders, without_duplicates
-from notifiers.secrets import Secrets
+from cyclogram.engine.reminders import due_reminders, without_duplicates
+from cyclogram.notifiers.secrets import Secrets
 
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
 DAY = dt.date(2024, 10, 10)
@@ -179,7 +179,7 @@ def test_two_dispatchers_at_once_send_each_message_once(tracker, smtp, database_
         "from pathlib import Path\n"
         "from cyclogram import outbox\n"
         "from cyclogram.store.db import open_store\n"
-        "from notifiers.secrets import Secrets\n"
+        "from cyclogram.notifiers.secrets import Secrets\n"
         "store = open_store(sys.argv[1])\n"
         "secrets = Secrets(environ={'CYCLOGRAM_SECRET_SMTP': sys.argv[2]}, secrets_file=Path('/nonexistent'))\n"
         "start = float(sys.argv[3])\n"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import HEADER
+from helpers import HEADER
 
-from engine.diagnostics import Severity
-from engine.plan import compute_plan
-from engine.validation import check_text
+from cyclogram.engine.diagnostics import Severity
+from cyclogram.engine.plan import compute_plan
+from cyclogram.engine.validation import check_text
 
 
 def plan_of(stages_yaml: str, extra: str = ""):

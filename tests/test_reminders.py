@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from conftest import HEADER
+from helpers import HEADER
 
-from engine.reminders import Kind, due_reminders, without_duplicates
-from engine.status import compute_status
-from engine.tracking import Completion, CompletionState
-from engine.validation import check_text
+from cyclogram.engine.reminders import Kind, due_reminders, without_duplicates
+from cyclogram.engine.status import compute_status
+from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.engine.validation import check_text
 
 D = dt.date
 ZONE = ZoneInfo("Asia/Irkutsk")

@@ -6,9 +6,9 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import FIXTURES, ROADMAPS
+from helpers import FIXTURES, ROADMAPS
 
-from engine.validation import check_file
+from cyclogram.engine.validation import check_file
 
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
 BOBROVSKY = ROADMAPS / "objectivity-bobrovsky-2022.yaml"

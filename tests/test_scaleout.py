@@ -16,10 +16,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ROADMAPS
+from helpers import ROADMAPS
 from sqlalchemy import create_engine, text
 
-from flows.server import start_server
+from cyclogram.flows.server import start_server
 
 pytestmark = pytest.mark.xdist_group("prefect-server")
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ def test_prefect_server_on_postgresql_with_a_process_worker(pg_databases, tmp_pa
         run([sys.executable, "-m", "prefect", "work-pool", "create", "cyclogram-test", "--type", "process"], env)
         deploy = textwrap.dedent(
             f"""
-            from flows.roadmap import roadmap_tick
+            from cyclogram.flows.roadmap import roadmap_tick
             from prefect.deployments import run_deployment
             roadmap_tick.from_source(source={str(ROOT)!r}, entrypoint="flows/roadmap.py:roadmap_tick").deploy(
                 name="spt-usolye-2024-daily", work_pool_name="cyclogram-test",

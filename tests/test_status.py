@@ -7,11 +7,11 @@ import gc
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import HEADER, ROADMAPS
+from helpers import HEADER, ROADMAPS
 
-from engine.status import STATUS_WORDS, Status, _WorkingDays, compute_status
-from engine.tracking import Completion, CompletionState
-from engine.validation import check_file, check_text
+from cyclogram.engine.status import STATUS_WORDS, Status, _WorkingDays, compute_status
+from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.engine.validation import check_file, check_text
 
 IRKUTSK = ZoneInfo("Asia/Irkutsk")
 D = dt.date

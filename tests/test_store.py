@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import HEADER, ROADMAPS
+from helpers import HEADER, ROADMAPS
 from sqlalchemy import create_engine, text
 
 from cyclogram.store.audit import HistoryFilter

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from cyclogram.store.tables import AuditEventRow, AuditHeadRow
-from engine.auditchain import AuditRecord, VerifyResult, seal, verify_chain
+from cyclogram.engine.auditchain import AuditRecord, VerifyResult, seal, verify_chain
 
 
 # One fixed-width spelling for every stored moment: text compares in time order, hashes are stable.
