@@ -24,7 +24,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from cyclogram import outbox
-from cyclogram.store.db import open_store
+from cyclogram.store import open_store
+from cyclogram import recording
 from cyclogram.tracker import Tracker
 from cyclogram.engine.reminders import due_reminders, without_duplicates
 from cyclogram.notifiers.secrets import Secrets
@@ -66,7 +67,7 @@ def fresh_queue(workdir: Path, name: str, secrets: Secrets) -> tuple[str, int]:
     path.write_text(roadmap_text(MESSAGES), encoding="utf-8")
     store = open_store(url)
     tracker = Tracker(store, workdir / "evidence")
-    tracker.load(path, "bench")
+    recording.load(tracker, path, "bench")
     status = tracker.status("bench-dispatch", DAY)
     outgoing, problems = outbox.compose(status, without_duplicates(due_reminders(status)), secrets, digest=False)
     assert not problems, problems[:3]
@@ -79,7 +80,7 @@ DISPATCHER = """
 import sys
 from pathlib import Path
 from cyclogram import outbox
-from cyclogram.store.db import open_store
+from cyclogram.store import open_store
 from cyclogram.notifiers.secrets import Secrets
 store = open_store(sys.argv[1])
 secrets = Secrets(environ={"CYCLOGRAM_SECRET_SMTP": sys.argv[2]}, secrets_file=Path("/nonexistent"))

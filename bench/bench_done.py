@@ -17,7 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from cyclogram.store.db import open_store
+from cyclogram.store import open_store
+from cyclogram import recording
 from cyclogram.tracker import Tracker
 
 COMMANDS = int(os.environ.get("BENCH_DONE_COMMANDS", "1000"))
@@ -38,12 +39,12 @@ def run(url: str, label: str, workdir: Path) -> None:
     path.write_text(roadmap_text(COMMANDS), encoding="utf-8")
     store = open_store(url)
     tracker = Tracker(store, workdir / "evidence")
-    tracker.load(path, "bench")
+    recording.load(tracker, path, "bench")
     samples = []
     started = time.perf_counter()
     for i in range(COMMANDS):
         t0 = time.perf_counter()
-        tracker.done("bench-done", f"s{i}", by="volkova", actor="bench", at="2024-10-01")
+        recording.done(tracker, "bench-done", f"s{i}", by="volkova", actor="bench", at="2024-10-01")
         samples.append(time.perf_counter() - t0)
     total = time.perf_counter() - started
     assert tracker.verify().ok

@@ -31,16 +31,16 @@ def main() -> None:
         os.environ["CYCLOGRAM_HOME"] = tmp
         os.environ["CYCLOGRAM_SECRETS_FILE"] = str(Path(tmp) / "none.env")
         os.environ.setdefault("PREFECT_HOME", str(Path(tmp) / "prefect"))
-        from cyclogram.store.db import data_dir, open_store
-        from cyclogram.tracker import Tracker
+        from cyclogram import recording
+        from cyclogram.app import open_tracker
         from cyclogram.engine.status import compute_status
         from cyclogram.flows.deploy import ensure_dispatch_limit
         from cyclogram.flows.roadmap import roadmap_tick
 
-        tracker = Tracker(open_store(), data_dir() / "evidence")
+        tracker = open_tracker()
         ensure_dispatch_limit()
         root = Path(__file__).resolve().parent.parent
-        tracker.load(root / "roadmaps" / "spt-usolye-2024.yaml", "bench")
+        recording.load(tracker, root / "roadmaps" / "spt-usolye-2024.yaml", "bench")
         samples = []
         for day in ("2024-10-14", "2024-10-15", "2024-10-16"):
             start = time.perf_counter()
@@ -56,7 +56,7 @@ def main() -> None:
         for size in SIZES:
             path = Path(tmp) / f"synthetic-{size}.yaml"
             path.write_text(synthetic_roadmap(size, per_section=min(100, size)).replace("id: synthetic", f"id: synthetic-{size}"), encoding="utf-8")
-            tracker.load(path, "bench")
+            recording.load(tracker, path, "bench")
             roadmap = tracker.active(f"synthetic-{size}").roadmap
             start = time.perf_counter()
             compute_status(roadmap, [], dt.date(2024, 10, 14))

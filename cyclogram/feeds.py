@@ -21,11 +21,10 @@ from email.utils import format_datetime
 
 from sqlmodel import select
 
-from cyclogram.store import audit
-from cyclogram.store.tables import AuditHeadRow, CalendarVersionRow, FeedRow, RoadmapRow
-from cyclogram.tracker import ActiveRoadmap, Tracker, TrackingError
-from cyclogram.engine.status import compute_status
 from cyclogram.notifiers.ical import EventCache, EventSpec, Skipped, build_specs, render_calendar
+from cyclogram.store import audit
+from cyclogram.store.tables import CalendarVersionRow, FeedRow
+from cyclogram.tracker import ActiveRoadmap, Snapshot, Tracker, TrackingError, resolve_roadmap_id
 
 SCOPES = ("roadmap", "person", "role")
 
@@ -95,7 +94,7 @@ class Feeds:
         with self.store.read() as session:
             query = select(FeedRow).order_by(FeedRow.roadmap_id, FeedRow.created_at)  # type: ignore[arg-type]
             if roadmap_ref:
-                query = query.where(FeedRow.roadmap_id == self.tracker.resolve_roadmap_id(roadmap_ref))
+                query = query.where(FeedRow.roadmap_id == resolve_roadmap_id(roadmap_ref))
             if not include_revoked:
                 query = query.where(FeedRow.revoked_at == None)  # noqa: E711 - SQL NULL
             return [_feed(row) for row in session.exec(query)]
@@ -144,22 +143,26 @@ class Feeds:
     def build(
         self, roadmap_ref: str, *, people: tuple[str, ...] | None = None, todo: bool = False,
         as_of: dt.date | None = None, name_suffix: str = "", active: ActiveRoadmap | None = None,
+        snapshot: Snapshot | None = None,
     ) -> BuiltFeed:
         """The calendar bytes for a roadmap (or the given people's part of it). `active`: the
-        roadmap already read by the caller (saves a query on every feed request)."""
+        roadmap already read by the caller (saves a query on every feed request); `snapshot`: its
+        status already computed for the day (the daily flow's), so nothing is computed again."""
+        if snapshot is not None:
+            active = snapshot.active
         active = active or self.tracker.active(roadmap_ref)
-        zone = active.zone
-        day = as_of or dt.datetime.now(zone).date()
-        state = self._state(active.row.id, day)
-        key = (active.row.id, todo, name_suffix, people)
+        day = snapshot.status.moment if snapshot is not None else as_of or active.today()
+        state = (active.version.version, self.tracker.audit_head()[0], day)
+        key = (active.id, todo, name_suffix, people)
         with self._lock:
             cached = self._built.get(key)
         if cached is not None and cached[0] == state:
             return cached[1]
-        _, completions = self.tracker.completions(active.row.id)
-        status = compute_status(active.roadmap, completions, day)
+        if snapshot is None or snapshot.status.moment != day:
+            snapshot = self.tracker.snapshot(active.id, day)
+        status, completions = snapshot.status, snapshot.completions
         specs, skipped = build_specs(status, people=set(people) if people is not None else None, todo=todo, completions=completions)
-        versions = self._versions(active.row.id, specs)
+        versions = self._versions(active.id, specs)
         name = active.roadmap.title + (f" — {name_suffix}" if name_suffix else "")
         body = render_calendar(specs, name=name, timezone=active.roadmap.timezone, versions=versions, cache=self.events)
         modified = max((v[1] for v in versions.values()), default=dt.datetime.now(dt.timezone.utc))
@@ -168,8 +171,8 @@ class Feeds:
             self._built[key] = (state, built)
         return built
 
-    def build_for(self, feed: Feed, as_of: dt.date | None = None) -> BuiltFeed:
-        active = self.tracker.active(feed.roadmap_id)
+    def build_for(self, feed: Feed, as_of: dt.date | None = None, snapshot: Snapshot | None = None) -> BuiltFeed:
+        active = snapshot.active if snapshot is not None else self.tracker.active(feed.roadmap_id)
         roadmap = active.roadmap
         if feed.scope == "person":
             people: tuple[str, ...] | None = (feed.scope_key or "",)
@@ -180,14 +183,7 @@ class Feeds:
             suffix = role.title if role else str(feed.scope_key)
         else:
             people, suffix = None, ""
-        return self.build(feed.roadmap_id, people=people, todo=feed.todo, as_of=as_of, name_suffix=suffix, active=active)
-
-    def _state(self, roadmap_id: str, day: dt.date) -> tuple[object, ...]:
-        """What a feed depends on: the roadmap version, every recorded change, and the day (statuses)."""
-        with self.store.read() as session:
-            head = session.get(AuditHeadRow, 1)
-            row = session.get(RoadmapRow, roadmap_id)
-            return (row.current_version if row else None, head.seq if head else 0, day)
+        return self.build(feed.roadmap_id, people=people, todo=feed.todo, as_of=as_of, name_suffix=suffix, active=active, snapshot=snapshot)
 
     def _versions(self, roadmap_id: str, specs: list[EventSpec]) -> dict[str, tuple[int, dt.datetime]]:
         """SEQUENCE/LAST-MODIFIED per component; bumped (and written) only for changed content."""

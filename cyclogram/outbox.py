@@ -37,7 +37,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from cyclogram.store import audit
-from cyclogram.store.db import Store
+from cyclogram.store import Store
 from cyclogram.store.tables import OutboxItemRow, OutboxRow
 from cyclogram.engine.model import Contacts, Person
 from cyclogram.engine.reminders import Reminder

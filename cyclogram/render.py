@@ -1,20 +1,32 @@
-"""Turning plans and diagnostics into what people read: rich tables, a tree, JSON and CSV.
+"""What the command line shows: compact text tables, rich tables, a tree, JSON and CSV.
 
-Rendering is kept apart from computing (engine/) so that every format shows the same facts.
-Rich is imported inside the functions that draw, keeping `cyclogram validate` quick to start.
+Rendering is kept apart from computing (engine/) so that every format shows the same facts (the
+records come from `engine.status.status_records` and `plan_records` here).
+
+* **Compact text** (the default of `status` and `plan`): one line per stage that fits the terminal
+  (80 columns when piped): number, date, status, the title shortened with "…" and the responsible
+  person (with "+N" for more), colours only on a terminal. Written by hand rather than with rich,
+  which needs ~9 s for a 10,000-row table.
+* **Wide** (`--wide`): rich tables with every column and wrapped text, for a wide terminal or a file.
+* **JSON** with orjson, for programs; **CSV** ready for Excel: UTF-8 with a BOM, `;` between
+  fields, Russian headers (Excel in a Russian locale opens it correctly with a double click).
+
+Rich is imported inside the functions that draw with it, keeping the default views quick.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
+
 from cyclogram.engine import russian
-from cyclogram.engine.diagnostics import Diagnostic
 from cyclogram.engine.plan import Plan, PlannedStage
+from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status, status_records
 
 KIND_WORDS = {
     "deadline": "срок",
@@ -26,27 +38,68 @@ KIND_WORDS = {
     "triggered": "по поводу",
 }
 
+# --- shared pieces ------------------------------------------------------------------------------
+
+ANSI = {
+    "blocked": "\033[2m", "due_soon": "\033[33m", "overdue": "\033[1;31m", "done": "\033[32m",
+    "done_late": "\033[38;5;208m", "skipped": "\033[2;3m", "continuous": "\033[36m", "unscheduled": "\033[35m",
+    "bold": "\033[1m", "section": "\033[1;36m", "dim": "\033[2m",
+}
+RESET = "\033[0m"
+
+
+def to_json(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
+
+
+def excel_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV that Excel opens as it is: UTF-8 with a BOM, `;` between fields, every line CRLF."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+    return buffer.getvalue()
+
+
+def fit(text: str, width: int) -> str:
+    """One line of exactly `width` characters: shortened with "…" or padded."""
+    flat = " ".join(text.split())
+    if len(flat) > width:
+        return flat[: max(0, width - 1)].rstrip() + "…" if width > 0 else ""
+    return flat.ljust(width)
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    code = ANSI.get(style, "")
+    return f"{code}{text}{RESET}" if color and code else text
+
+
+def _who(names: list[str]) -> str:
+    if not names:
+        return "—"
+    return names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "")
+
+
+def _wd(count: int) -> str:
+    return f"{count} р.д."
+
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def people_names(plan: Plan, planned: PlannedStage) -> list[str]:
-    """Full names in the order the stage names them; a role without members shows its title."""
-    roadmap = plan.roadmap
-    names: list[str] = []
-    for key in planned.stage.responsible:
-        if key in roadmap.roles:
-            role = roadmap.roles[key]
-            members = [roadmap.people[m].name for m in role.members if m in roadmap.people]
-            names.extend(members or [role.title])
-        elif key in roadmap.people:
-            names.append(roadmap.people[key].name)
-    return list(dict.fromkeys(names))
+def _date_or_dash(day: dt.date | None) -> str:
+    return russian.format_date(day) if day else "—"
 
 
-def section_title(planned: PlannedStage) -> str:
-    return " / ".join(f"{s.number} {s.title}".strip() if s.number else s.title for s in planned.ref.sections)
+def _title_width(total: int, fixed: Sequence[int], minimum: int = 16) -> int:
+    """In a one-line-per-stage table the title takes what the fixed columns (and a space after
+    each) leave of the width."""
+    return max(minimum, total - sum(fixed) - len(fixed))
+
+
+# --- plan -----------------------------------------------------------------------------------------
 
 
 def plan_records(plan: Plan) -> list[dict[str, Any]]:
@@ -58,13 +111,13 @@ def plan_records(plan: Plan) -> list[dict[str, Any]]:
                 "id": stage.id,
                 "number": stage.number,
                 "title": stage.title,
-                "section": section_title(planned) or None,
+                "section": planned.section_title or None,
                 "kind": planned.kind,
                 "when": stage.when,
                 "start": _iso(planned.start),
                 "due": _iso(planned.due),
                 "unknown": planned.unknown or next((o.unknown for o in planned.occurrences if o.unknown), None),
-                "responsible": people_names(plan, planned),
+                "responsible": plan.people_names(planned),
                 "responsible_keys": list(stage.responsible),
                 "depends_on": list(planned.depends_on),
                 "document": stage.document,
@@ -86,21 +139,25 @@ def plan_records(plan: Plan) -> list[dict[str, Any]]:
     return records
 
 
-def plan_json(plan: Plan) -> str:
-    return json.dumps(plan_records(plan), ensure_ascii=False, indent=2)
+def plan_json(plan: Plan) -> bytes:
+    return to_json(plan_records(plan))
+
+
+PLAN_CSV_HEADERS = ["№", "Этап", "Раздел", "Вид срока", "Как в документе", "Начало", "Срок", "Ответственные", "Зависит от", "Почему такой срок"]
 
 
 def plan_csv(plan: Plan) -> str:
-    buffer = io.StringIO()
-    columns = ["number", "id", "title", "section", "kind", "start", "due", "responsible", "depends_on", "explain"]
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for record in plan_records(plan):
-        row = dict(record)
-        row["responsible"] = "; ".join(record["responsible"])
-        row["depends_on"] = "; ".join(record["depends_on"])
-        writer.writerow(row)
-    return buffer.getvalue()
+    rows = []
+    for planned in plan.stages.values():
+        stage = planned.stage
+        rows.append([
+            stage.number or stage.id, stage.title, planned.section_title, KIND_WORDS.get(planned.kind, planned.kind), stage.when,
+            _date_or_dash(planned.start) if planned.start else "", _date_or_dash(planned.due) if planned.due else "",
+            "; ".join(plan.people_names(planned)),
+            ", ".join(plan.stages[d].stage.display_number for d in planned.depends_on if d in plan.stages),
+            planned.explain,
+        ])
+    return excel_csv(PLAN_CSV_HEADERS, rows)
 
 
 def _dates(planned: PlannedStage) -> str:
@@ -124,7 +181,50 @@ def _dates(planned: PlannedStage) -> str:
     return "\n".join(parts)
 
 
+def _short_dates(planned: PlannedStage) -> str:
+    """The stage's dates in at most 17 characters."""
+    if planned.kind == "continuous":
+        return "постоянно"
+    if planned.unknown or any(o.unknown for o in planned.occurrences) or not planned.occurrences:
+        return "дата неизвестна"
+    if len(planned.occurrences) > 1:
+        start = planned.start or planned.occurrences[0].start or planned.occurrences[0].due
+        due = planned.due
+        return f"{start:%m.%y}–{due:%m.%y} ×{len(planned.occurrences)}" if start and due else f"×{len(planned.occurrences)}"
+    only = planned.occurrences[0]
+    if only.start and only.due and only.start != only.due:
+        return f"{only.start:%d.%m}–{russian.format_date(only.due)}"
+    if only.due:
+        return russian.format_date(only.due) + (f" {only.due_time:%H:%M}" if only.due_time else "")
+    return f"с {russian.format_date(only.start)}" if only.start else "—"
+
+
+def plan_lines(plan: Plan, width: int, color: bool = False) -> str:
+    """The plan, one line per stage, `width` columns (see module docstring)."""
+    roadmap = plan.roadmap
+    numbers = max((len(p.stage.display_number) for p in plan.stages.values()), default=1)
+    title_width = _title_width(width, [numbers, 17, 18])
+    head = f"{roadmap.title} · {roadmap.organization + ' · ' if roadmap.organization else ''}{roadmap.academic_year} учебный год"
+    lines = [_paint(fit(head, width).rstrip(), "bold", color), ""]
+    lines.append(_paint(f"{'№'.rjust(numbers)} {fit('Сроки', 17)} {fit('Этап', title_width)} {fit('Ответственные', 18)}".rstrip(), "dim", color))
+    section = None
+    for planned in plan.stages.values():
+        title = planned.section_title
+        if title != section:
+            section = title
+            if title:
+                lines.append(_paint(fit(title, width).rstrip(), "section", color))
+        style = "unscheduled" if _short_dates(planned) == "дата неизвестна" else ""
+        line = (
+            f"{planned.stage.display_number.rjust(numbers)} {fit(_short_dates(planned), 17)} "
+            f"{fit(planned.stage.title, title_width)} {fit(_who(plan.people_names(planned)), 18)}"
+        )
+        lines.append(_paint(line.rstrip(), style, color))
+    return "\n".join(lines) + "\n"
+
+
 def plan_table(plan: Plan) -> Any:
+    """`plan --wide`: every column, with the explanation of each date."""
     from rich.table import Table
 
     roadmap = plan.roadmap
@@ -137,12 +237,8 @@ def plan_table(plan: Plan) -> Any:
     for planned in plan.stages.values():
         style = "yellow" if planned.unknown or planned.due is None and planned.kind not in ("continuous",) else None
         table.add_row(
-            planned.stage.display_number,
-            planned.stage.title,
-            _dates(planned),
-            ", ".join(people_names(plan, planned)),
-            planned.explain,
-            style=style,
+            planned.stage.display_number, planned.stage.title, _dates(planned), ", ".join(plan.people_names(planned)),
+            planned.explain, style=style,
         )
     return table
 
@@ -163,25 +259,16 @@ def plan_tree(plan: Plan) -> Any:
                 branches[key] = parent.add(f"[bold cyan]{escape(label)}[/]")
             parent = branches[key]
         dates = _dates(planned).replace("\n", "; ")
-        who = ", ".join(people_names(plan, planned))
+        who = ", ".join(plan.people_names(planned))
         deps = f" [dim]после: {', '.join(plan.stages[d].stage.display_number for d in planned.depends_on if d in plan.stages)}[/]" if planned.depends_on else ""
         parent.add(
-            f"[bold]{escape(planned.stage.display_number)}.[/] {escape(short_text(planned.stage.title))}\n"
+            f"[bold]{escape(planned.stage.display_number)}.[/] {escape(russian.shorten(planned.stage.title, 110))}\n"
             f"[green]{escape(dates)}[/] · {escape(who)}{deps}"
         )
     return root
 
 
-def short_text(text: str, limit: int = 110) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def diagnostics_text(diagnostics: Iterable[Diagnostic]) -> list[tuple[str, str]]:
-    """(line, style) pairs; style is a rich style name."""
-    return [(d.format(), "red" if d.is_error else "yellow") for d in diagnostics]
-
-
-# --- status -------------------------------------------------------------------------------------
+# --- status ---------------------------------------------------------------------------------------
 
 STATUS_STYLE = {
     "blocked": "dim",
@@ -196,19 +283,13 @@ STATUS_STYLE = {
 }
 
 
-def _status_rows(result: Any, person: str | None) -> list[Any]:
-    rows = list(result.stages.values())
-    if person is not None:
-        wanted = {row.stage_id for row in result.for_person(person)}
-        rows = [row for row in rows if row.stage_id in wanted]
-    return rows
+def _rows(result: RoadmapStatus, person: str | None) -> list[StageStatus]:
+    return result.for_person(person) if person is not None else list(result.stages.values())
 
 
-def _days_text(row: Any) -> str:
-    from cyclogram.engine.russian import plural
-
+def _days_text(row: StageStatus) -> str:
     def wd(n: int) -> str:
-        return f"{n} {plural(n, 'раб. день', 'раб. дня', 'раб. дней')}"
+        return f"{n} {russian.plural(n, 'раб. день', 'раб. дня', 'раб. дней')}"
 
     value = row.status.value
     if value == "overdue" and row.days_late is not None:
@@ -220,74 +301,116 @@ def _days_text(row: Any) -> str:
     return ""
 
 
-def status_records(result: Any, person: str | None = None) -> list[dict[str, Any]]:
-    from cyclogram.engine.status import STATUS_WORDS
+def _short_status(row: StageStatus, plan: Plan) -> str:
+    """The status in at most 17 characters."""
+    status = row.status
+    if status is Status.OVERDUE and row.days_late is not None:
+        return f"просрочен {_wd(row.days_late)}"
+    if status is Status.DONE_LATE and row.days_late is not None:
+        return f"позже на {_wd(row.days_late)}"
+    if status in (Status.OPEN, Status.DUE_SOON) and row.days_left is not None:
+        if row.days_left == 0:
+            return "срок сегодня"
+        return f"{'скоро, ' if status is Status.DUE_SOON else 'ещё '}{_wd(row.days_left)}"
+    if status is Status.BLOCKED:
+        return "ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by)
+    if status is Status.UNSCHEDULED:
+        return "срок не определён"
+    return STATUS_WORDS[status]
 
+
+def _summary(result: RoadmapStatus, rows: list[StageStatus]) -> str:
+    counts = dict.fromkeys(Status, 0)
+    for row in rows:
+        counts[row.status] += 1
+    return "Итого — " + ", ".join(f"{STATUS_WORDS[s]}: {n}" for s, n in counts.items() if n)
+
+
+def _sections(result: RoadmapStatus, rows: list[StageStatus]) -> dict[str, list[StageStatus]]:
+    sections: dict[str, list[StageStatus]] = {}
+    for row in rows:
+        sections.setdefault(result.plan.stages[row.stage_id].section_title or "Этапы", []).append(row)
+    return sections
+
+
+def _progress(items: list[StageStatus]) -> tuple[int, int]:
+    finished = sum(1 for r in items if r.status in (Status.DONE, Status.DONE_LATE, Status.SKIPPED))
+    countable = sum(1 for r in items if r.status is not Status.CONTINUOUS) or 1
+    return finished, countable
+
+
+def _title(result: RoadmapStatus, person: str | None) -> str:
+    roadmap = result.plan.roadmap
+    title = f"{roadmap.title} — на {russian.format_date(result.moment)}"
+    if person:
+        title += f" — {roadmap.people[person].name}"
+    return title
+
+
+def status_lines(result: RoadmapStatus, width: int, person: str | None = None, color: bool = False) -> str:
+    """The status, one line per stage in `width` columns, sections with progress (module docstring)."""
     plan = result.plan
-    records = []
-    for row in _status_rows(result, person):
+    rows = _rows(result, person)
+    numbers = max((len(plan.stages[r.stage_id].stage.display_number) for r in rows), default=1)
+    title_width = _title_width(width, [numbers, 8, 17, 18])
+    lines = [_paint(fit(_title(result, person), width).rstrip(), "bold", color)]
+    for name, items in _sections(result, rows).items():
+        finished, countable = _progress(items)
+        bar_width = 10
+        filled = round(bar_width * finished / countable)
+        bar = "█" * filled + "░" * (bar_width - filled)
+        tail = f" {bar} {finished}/{countable}"
+        lines += ["", _paint(fit(name, max(10, width - len(tail))).rstrip(), "section", color) + tail]
+        for row in items:
+            planned = plan.stages[row.stage_id]
+            title = planned.stage.title + (f" ({row.occurrence})" if row.occurrence else "")
+            line = (
+                f"{planned.stage.display_number.rjust(numbers)} {fit(f'{row.due:%d.%m.%y}' if row.due else '—', 8)} "
+                f"{fit(_short_status(row, plan), 17)} {fit(title, title_width)} {fit(_who(plan.people_names(planned)), 18)}"
+            )
+            lines.append(_paint(line.rstrip(), row.status.value, color))
+    lines += ["", _summary(result, rows)]
+    return "\n".join(lines) + "\n"
+
+
+def status_json(result: RoadmapStatus, person: str | None = None) -> bytes:
+    return to_json({"as_of": result.moment.isoformat(), "roadmap": result.plan.roadmap.id, "stages": status_records(result, person)})
+
+
+STATUS_CSV_HEADERS = ["№", "Этап", "Раздел", "Повторение", "Статус", "Начало", "Срок", "Осталось раб. дней", "Просрочено раб. дней", "Ждёт этапов", "Ответственные", "Выполнено", "Кем"]
+
+
+def status_csv(result: RoadmapStatus, person: str | None = None) -> str:
+    plan = result.plan
+    rows = []
+    for row in _rows(result, person):
         planned = plan.stages[row.stage_id]
         completion = row.completion
-        records.append(
-            {
-                "id": row.stage_id,
-                "number": planned.stage.number,
-                "title": planned.stage.title,
-                "section": section_title(planned) or None,
-                "status": row.status.value,
-                "status_text": STATUS_WORDS[row.status],
-                "occurrence": row.occurrence or None,
-                "start": _iso(row.start),
-                "due": _iso(row.due),
-                "days_left": row.days_left,
-                "days_late": row.days_late,
-                "blocked_by": list(row.blocked_by),
-                "responsible": people_names(plan, planned),
-                "done_at": completion.at.isoformat() if completion else None,
-                "done_by": completion.by if completion else None,
-                "occurrences_done": row.occurrences_done,
-                "occurrences_total": row.occurrences_total,
-            }
-        )
-    return records
+        rows.append([
+            planned.stage.number or planned.id, planned.stage.title, planned.section_title, row.occurrence, STATUS_WORDS[row.status],
+            _date_or_dash(row.start) if row.start else "", _date_or_dash(row.due) if row.due else "", row.days_left, row.days_late,
+            ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by),
+            "; ".join(plan.people_names(planned)),
+            russian.format_date(completion.day) if completion else "",
+            plan.roadmap.people[completion.by].name if completion and completion.by in plan.roadmap.people else (completion.by if completion else ""),
+        ])
+    return excel_csv(STATUS_CSV_HEADERS, rows)
 
 
-def status_json(result: Any, person: str | None = None) -> str:
-    return json.dumps(
-        {"as_of": result.moment.isoformat(), "roadmap": result.plan.roadmap.id, "stages": status_records(result, person)},
-        ensure_ascii=False,
-        indent=2,
-    )
-
-
-def status_view(result: Any, person: str | None = None) -> Any:
-    """Sections with a progress bar each, stages coloured by status, overdue in red."""
+def status_view(result: RoadmapStatus, person: str | None = None) -> Any:
+    """`status --wide`: sections with a progress bar each, every column, overdue in red."""
     from rich.console import Group
     from rich.progress_bar import ProgressBar
     from rich.table import Table
     from rich.text import Text
 
-    from cyclogram.engine.status import STATUS_WORDS
-
     plan = result.plan
-    roadmap = plan.roadmap
-    rows = _status_rows(result, person)
-    title = f"{roadmap.title} — на {russian.format_date(result.moment)}"
-    if person:
-        title += f" — {roadmap.people[person].name}"
-    parts: list[Any] = [Text(title, style="bold")]
-    sections: dict[str, list[Any]] = {}
-    for row in rows:
-        sections.setdefault(section_title(plan.stages[row.stage_id]) or "Этапы", []).append(row)
-    for name, items in sections.items():
-        finished = sum(1 for r in items if r.status.value in ("done", "done_late", "skipped"))
-        countable = sum(1 for r in items if r.status.value != "continuous") or 1
+    rows = _rows(result, person)
+    parts: list[Any] = [Text(_title(result, person), style="bold")]
+    for name, items in _sections(result, rows).items():
+        finished, countable = _progress(items)
         header = Table.grid(padding=(0, 1))
-        header.add_row(
-            Text(name, style="bold cyan"),
-            ProgressBar(total=countable, completed=finished, width=30),
-            Text(f"{finished}/{countable}"),
-        )
+        header.add_row(Text(name, style="bold cyan"), ProgressBar(total=countable, completed=finished, width=30), Text(f"{finished}/{countable}"))
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("№", justify="right", no_wrap=True)
         table.add_column("Этап", ratio=3)
@@ -300,22 +423,13 @@ def status_view(result: Any, person: str | None = None) -> Any:
             status_text = STATUS_WORDS[row.status]
             if row.blocked_by:
                 status_text += " (ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by) + ")"
-            due = russian.format_date(row.due) if row.due else "—"
-            if row.occurrence:
-                due += f" ({row.occurrence})"
+            due = _date_or_dash(row.due) + (f" ({row.occurrence})" if row.occurrence else "")
             table.add_row(
-                planned.stage.display_number,
-                short_text(planned.stage.title, 90),
-                status_text,
-                due,
-                _days_text(row),
-                ", ".join(people_names(plan, planned)),
-                style=STATUS_STYLE.get(row.status.value, ""),
+                planned.stage.display_number, planned.stage.title, status_text, due, _days_text(row),
+                ", ".join(plan.people_names(planned)), style=STATUS_STYLE.get(row.status.value, ""),
             )
         parts += [Text(""), header, table]
-    counts = result.counts()
-    summary = ", ".join(f"{STATUS_WORDS[s]}: {n}" for s, n in counts.items() if n)
-    parts += [Text(""), Text(f"Итого — {summary}")]
+    parts += [Text(""), Text(_summary(result, rows))]
     return Group(*parts)
 
 
@@ -350,8 +464,8 @@ def history_records(records: Iterable[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def history_json(records: Iterable[Any]) -> str:
-    return json.dumps(history_records(records), ensure_ascii=False, indent=2)
+def history_json(records: Iterable[Any]) -> bytes:
+    return to_json(history_records(records))
 
 
 def _history_details(record: Any) -> str:

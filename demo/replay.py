@@ -65,14 +65,14 @@ def main() -> None:
     os.environ["CYCLOGRAM_SECRET_SMTP"] = f"mailto://127.0.0.1:{port}?from=Школа №12 <school12@example.org>&mode=insecure"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-    from cyclogram.store.db import data_dir, open_store
-    from cyclogram.tracker import Tracker
+    from cyclogram import recording
+    from cyclogram.app import open_tracker
     from cyclogram.flows.deploy import ensure_dispatch_limit
     from cyclogram.flows.roadmap import roadmap_tick
 
     ensure_dispatch_limit()
 
-    tracker = Tracker(open_store(), data_dir() / "evidence")
+    tracker = open_tracker()
     calendar = tracker.status(ROADMAP, dt.date(2024, 9, 2)).plan.calendar
     day = dt.date(2024, 9, 2)
     pending = list(REPORTS)
@@ -82,7 +82,7 @@ def main() -> None:
             done_today = []
             while pending and pending[0][0] == day.isoformat():
                 _, number, person, evidence = pending.pop(0)
-                outcome = tracker.done(ROADMAP, number, by=person, actor="demo", at=f"{day.isoformat()}T15:00", evidence=evidence)
+                outcome = recording.done(tracker, ROADMAP, number, by=person, actor="demo", at=f"{day.isoformat()}T15:00", evidence=evidence)
                 done_today.append(outcome.stage.stage.display_number)
             before = len(catcher.subjects)
             result = roadmap_tick(ROADMAP, day.isoformat(), None, True, detailed_tags=False)

@@ -3,12 +3,23 @@
 Every problem found in a roadmap file (YAML syntax, schema, references, plan) becomes one
 `Diagnostic`, printed as ``file:line:col: field: message`` so that editors and people can jump
 straight to it. Messages are written in Russian for the people who maintain the roadmaps.
+
+`Refusal` is the one base of every refusal explained to people, in every layer (a stage that
+cannot be marked, a database that does not answer, a secret that is missing): its message is
+Russian, names the place and never carries a secret; `exit_code` is what the command line exits
+with (the codes are listed in `cyclogram.cli`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+
+
+class Refusal(Exception):
+    """A refused request, explained in Russian (see module docstring)."""
+
+    exit_code: int = 1
 
 
 class Severity(str, Enum):

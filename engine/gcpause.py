@@ -1,4 +1,5 @@
-"""Pausing Python's cyclic garbage collector while a large roadmap is built or evaluated."""
+"""Keeping Python's cyclic garbage collector off the roadmap's objects: paused while a large roadmap
+is built or evaluated, and the long-lived result frozen out of its scans."""
 
 from __future__ import annotations
 
@@ -21,3 +22,14 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def keep_out_of_collection() -> None:
+    """Move every object alive now to the collector's permanent generation (`gc.freeze`).
+
+    Called once a compiled roadmap is in memory: its hundreds of thousands of objects live as long
+    as the process and hold no cycles to free, yet every full collection would walk them again
+    (measured: ~0.1 s of a 10,000-stage `status`, spread over whatever ran when it triggered).
+    """
+    gc.freeze()
+

@@ -100,7 +100,9 @@ OffsetField = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # defer_build: validators are built on first validation, not at import — a command that reads a
+    # compiled roadmap (`status`) never validates and saves ~50 ms of start-up.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 # --- header ----------------------------------------------------------------------------------
@@ -219,6 +221,9 @@ class Approval(Strict):
 class Period(Strict):
     start: FixedDate
     end: FixedDate
+
+
+DEFAULT_LEAD = (5, 1)  # working days before a due date, when neither the stage nor the header says
 
 
 class ReminderPolicy(Strict):
@@ -471,7 +476,7 @@ class Section(Strict):
 class Roadmap(Strict):
     """A yearly roadmap (дорожная карта, циклограмма)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, title="Cyclogram roadmap")
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, title="Cyclogram roadmap", defer_build=True)
 
     id: Key = Field(description="Постоянный ключ дорожной карты: spt-2024")
     title: Text

@@ -3,7 +3,9 @@
 Input: a validated `Roadmap`, the working-day calendar and (optionally) the actual completion
 dates known so far. Output: a `Plan` with one `PlannedStage` per stage, each with its
 occurrences (a stage held every March and September has two) and an explanation that follows
-the chain of anchors ("23.10.2024 = выполнение этапа 20 + 3 рабочих дня ← …").
+the anchor one step back ("23.10.2024 = выполнение этапа 20 + 3 рабочих дня ← этап 20: …"); the
+anchor's own explanation goes on from there, so a chain of 10,000 relative deadlines costs
+10,000 short explanations, not a quadratic pile of text.
 
 Stages whose date hangs on something not known yet (an event without a date, an external
 trigger) are reported as unknown with the reason, never given an invented date. Problems found
@@ -32,7 +34,7 @@ from cyclogram.engine.model import (
     walk_stages,
 )
 from cyclogram.engine.timeexpr import Absolute, DateExpr, DayMonth, MonthRef, NthWeekday, Offset, Relative
-from cyclogram.engine.workcalendar import WorkCalendar
+from cyclogram.engine.workcalendar import CountryDays, WorkCalendar
 
 Kind = str  # deadline | window | months | recurring | continuous | immediate | triggered
 
@@ -86,6 +88,11 @@ class PlannedStage:
         return max(dues) if dues else None
 
     @property
+    def section_title(self) -> str:
+        """"1. Нормативно-правовое обеспечение / 1.2 …": the sections the stage sits in."""
+        return " / ".join(f"{s.number} {s.title}".strip() if s.number else s.title for s in self.ref.sections)
+
+    @property
     def explain(self) -> str:
         if self.unknown:
             return self.unknown
@@ -105,6 +112,22 @@ class Plan:
     period: tuple[dt.date, dt.date] = (dt.date.min, dt.date.max)
     # every stage after the stages it depends on (stages caught in a cycle last)
     dependency_order: tuple[str, ...] = ()
+    cyclic: frozenset[str] = frozenset()  # stages on or behind a dependency cycle (not planned)
+    # stage id → the stages whose dates are computed from it (see `replan`)
+    date_readers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def people_names(self, planned: PlannedStage) -> list[str]:
+        """Full names in the order the stage names them; a role without members shows its title."""
+        roadmap = self.roadmap
+        names: list[str] = []
+        for key in planned.stage.responsible:
+            if key in roadmap.roles:
+                role = roadmap.roles[key]
+                members = [roadmap.people[m].name for m in role.members if m in roadmap.people]
+                names.extend(members or [role.title])
+            elif key in roadmap.people:
+                names.append(roadmap.people[key].name)
+        return list(dict.fromkeys(names))
 
     def by_number_or_id(self, key: str) -> PlannedStage | None:
         if key in self.stages:
@@ -144,7 +167,9 @@ def stage_dependencies(stage: Stage, stage_key: Callable[[str], str | None], eve
     return tuple(result)
 
 
-def calendar_for(roadmap: Roadmap) -> WorkCalendar:
+def calendar_for(roadmap: Roadmap, country: CountryDays | None = None) -> WorkCalendar:
+    """The roadmap's working-day calendar: the country's days (`country`, else computed from the
+    `holidays` package) plus the roadmap's own days off and working days."""
     def day_of(note: DayNote) -> tuple[dt.date, str]:
         fixed = note.date
         day = fixed.day if isinstance(fixed, Absolute) else day_month_date(fixed, roadmap)
@@ -152,7 +177,7 @@ def calendar_for(roadmap: Roadmap) -> WorkCalendar:
 
     days_off = dict(day_of(entry) for entry in roadmap.calendar.days_off)
     working = frozenset(day_of(entry)[0] for entry in roadmap.calendar.working_days)
-    return WorkCalendar.russia(days_off, working)
+    return WorkCalendar.russia(days_off, working, country)
 
 
 def academic_period(roadmap: Roadmap) -> tuple[dt.date, dt.date]:
@@ -200,19 +225,17 @@ def _plural(amount: int, unit: str) -> str:
 
 
 class _Planner:
-    def __init__(self, roadmap: Roadmap, calendar: WorkCalendar, completions: Mapping[str, dt.date]) -> None:
+    def __init__(
+        self, roadmap: Roadmap, calendar: WorkCalendar, completions: Mapping[str, dt.date], refs: list[StageRef] | None = None
+    ) -> None:
         self.roadmap = roadmap
         self.calendar = calendar
         self.completions = completions
         self.issues: list[PlanIssue] = []
-        self.refs = walk_stages(roadmap)
+        self.refs = refs if refs is not None else walk_stages(roadmap)
         self.by_id: dict[str, StageRef] = {}
         for ref in self.refs:
             self.by_id.setdefault(ref.stage.id, ref)
-        self.by_number: dict[str, str] = {}
-        for ref in self.refs:
-            if ref.stage.number:
-                self.by_number.setdefault(normalize_number(ref.stage.number), ref.stage.id)
         self.groups: dict[str, list[str]] = {}
         for key, event in roadmap.events.items():
             if event.group:
@@ -222,6 +245,14 @@ class _Planner:
         self.reached_years: set[int] = set()
 
     # --- references --------------------------------------------------------------------------
+
+    @cached_property
+    def by_number(self) -> dict[str, str]:
+        numbers: dict[str, str] = {}
+        for ref in self.refs:
+            if ref.stage.number:
+                numbers.setdefault(normalize_number(ref.stage.number), ref.stage.id)
+        return numbers
 
     def stage_key(self, reference: str) -> str | None:
         if reference in self.by_id:
@@ -336,7 +367,10 @@ class _Planner:
             word = {"start": "начало этапа", "due": "срок этапа", "done": "выполнение этапа"}[edge]
             note = ", по плану" if edge == "done" else ""
             text = f"{word} {number} ({russian.format_date(day)}{note})"
-            chain = f"этап {number}: {occurrence.explain}" if occurrence.explain and not _is_leaf(occurrence.explain) else ""
+            # One step back only: the anchor's own explanation continues the chain, so explanations
+            # stay linear in a long chain of relative deadlines (inlining them all was quadratic).
+            step = occurrence.explain.split(" ← ", 1)[0]
+            chain = f"этап {number}: {step}" if step and not _is_leaf(step) else ""
             values.append(_Value(day, occurrence.due_time, occurrence.label, text, chain=chain))
         return values
 
@@ -600,7 +634,49 @@ class _Planner:
         self.check_calendar_coverage()
         ordered = {ref.stage.id: self.planned[ref.stage.id] for ref in self.refs if ref.stage.id in self.planned}
         dependency_order = tuple(order) + tuple(key for key in ordered if key in cyclic)
-        return Plan(self.roadmap, self.calendar, ordered, self.issues, self.period, dependency_order)
+        return Plan(
+            self.roadmap, self.calendar, ordered, self.issues, self.period, dependency_order, frozenset(cyclic),
+            _date_readers(ordered),
+        )
+
+    def rerun(self, base: Plan) -> Plan:
+        """`base` (planned without completions) with the stages whose dates follow a completion
+        planned again; see `replan`."""
+        readers = base.date_readers
+        affected: set[str] = set()
+        pending = [reader for key in self.completions for reader in readers.get(key, ())]
+        while pending:
+            key = pending.pop()
+            if key not in affected and key not in base.cyclic:
+                affected.add(key)
+                pending.extend(readers.get(key, ()))
+        if not affected:
+            return base
+        self.planned = dict(base.stages)
+        for key in base.dependency_order:
+            if key in affected:
+                self.planned[key] = self.plan_stage(base.stages[key].ref, base.stages[key].depends_on)
+        ordered = {key: self.planned[key] for key in base.stages}
+        return Plan(
+            self.roadmap, self.calendar, ordered, list(base.issues), self.period, base.dependency_order, base.cyclic,
+            base.date_readers,
+        )
+
+
+def _date_readers(stages: Mapping[str, PlannedStage]) -> dict[str, tuple[str, ...]]:
+    """stage id → the stages whose dates are computed from it (relative anchors, "immediately")."""
+    readers: dict[str, list[str]] = {}
+    for key, planned in stages.items():
+        stage = planned.stage
+        if stage.due == "immediately":
+            sources: tuple[str, ...] = planned.depends_on
+        else:
+            sources = tuple(
+                expr.anchor for expr in (stage.start, stage.due) if isinstance(expr, Relative) and expr.anchor in stages
+            )
+        for source in sources:
+            readers.setdefault(source, []).append(key)
+    return {key: tuple(found) for key, found in readers.items()}
 
 
 _PERIOD_WORDS = {
@@ -672,6 +748,21 @@ def compute_plan(
     roadmap: Roadmap,
     calendar: WorkCalendar | None = None,
     completions: Mapping[str, dt.date] | None = None,
+    country: CountryDays | None = None,
 ) -> Plan:
     """Plan every stage of a validated roadmap (see module docstring)."""
-    return _Planner(roadmap, calendar or calendar_for(roadmap), completions or {}).run()
+    return _Planner(roadmap, calendar or calendar_for(roadmap, country), completions or {}).run()
+
+
+def replan(base: Plan, completions: Mapping[str, dt.date]) -> Plan:
+    """The plan of `base.roadmap` with actual completion dates, as `compute_plan` would give it.
+
+    `base` is the plan without completions (a compiled roadmap keeps it). Completions change only
+    the dates read from them — `stage.done + 3wd`, "immediately" after a stage — and the dates
+    computed from those in turn; only these stages are planned again, the rest are shared with
+    `base`. Issues are `base`'s: the roadmap was checked when it was loaded.
+    """
+    if not completions:
+        return base
+    refs = [planned.ref for planned in base.stages.values()]
+    return _Planner(base.roadmap, base.calendar, completions, refs).rerun(base)

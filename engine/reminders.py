@@ -32,11 +32,10 @@ import hashlib
 from dataclasses import dataclass
 from enum import Enum
 
-from cyclogram.engine.model import ReminderPolicy, Roadmap, Stage
+from cyclogram.engine.model import DEFAULT_LEAD, ReminderPolicy, Roadmap, Stage
 from cyclogram.engine.status import RoadmapStatus, StageStatus, Status
 from cyclogram.engine.workcalendar import WorkCalendar
 
-DEFAULT_LEAD = (5, 1)
 DEFAULT_OVERDUE_EVERY = 2
 DEFAULT_ESCALATE_AFTER = 5
 UNBLOCKED_WINDOW = 2  # working days: an unblock older than this is old news, not a reminder

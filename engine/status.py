@@ -39,17 +39,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from cyclogram.engine.gcpause import gc_paused
-from cyclogram.engine.model import Roadmap, Stage
-from cyclogram.engine.plan import Occurrence, Plan, PlannedStage, compute_plan
+from cyclogram.engine.model import DEFAULT_LEAD, Roadmap, Stage
+from cyclogram.engine.plan import Occurrence, Plan, PlannedStage, compute_plan, replan
 from cyclogram.engine.tracking import Completion, CompletionKey, CompletionState, actual_done_dates, index_completions
 from cyclogram.engine.workcalendar import WorkCalendar
 
-DEFAULT_LEAD = (5, 1)  # working days, as ReminderPolicy documents
 COUNTER_REACH_DAYS = 1500  # the prefix count covers about four years either side of the moment
 
 
@@ -78,8 +78,9 @@ STATUS_WORDS: dict[Status, str] = {
 }
 
 
-@dataclass(frozen=True)
-class StageStatus:
+class StageStatus(NamedTuple):
+    """One stage's status (a named tuple: built 10,000 times per status of a large roadmap)."""
+
     stage_id: str
     status: Status
     due: dt.date | None  # due date of the occurrence this status is about
@@ -126,6 +127,7 @@ class _WorkingDays:
     calendar: WorkCalendar
     first: dt.date
     prefix: tuple[int, ...]  # prefix[i] = working days in (first, first + i]
+    ends: dict[dt.date, dt.date] = field(default_factory=dict, compare=False)  # term_end, memoized
 
     @classmethod
     def around(cls, calendar: WorkCalendar, moment: dt.date, reach: int = COUNTER_REACH_DAYS) -> _WorkingDays:
@@ -143,7 +145,10 @@ class _WorkingDays:
     def term_end(self, due: dt.date) -> dt.date:
         """The last day that is still on time: the due date itself, or — when it falls on a day off —
         the next working day (as the Civil Code, art. 193, counts a term's end)."""
-        return self.calendar.add_working_days(due, 0)
+        end = self.ends.get(due)
+        if end is None:
+            end = self.ends[due] = self.calendar.add_working_days(due, 0)
+        return end
 
     def between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]; negative when end is before start."""
@@ -319,16 +324,19 @@ def _about(
 # --- the whole roadmap -----------------------------------------------------------------------
 
 
-
-
 def compute_status(
     roadmap: Roadmap,
     completions: Iterable[Completion],
     moment: dt.date | dt.datetime,
     calendar: WorkCalendar | None = None,
     due_soon_days: int | None = None,
+    base: Plan | None = None,
 ) -> RoadmapStatus:
-    """The status of every stage of a validated roadmap at `moment` (see module docstring)."""
+    """The status of every stage of a validated roadmap at `moment` (see module docstring).
+
+    `base`: the roadmap's plan without completions, when the caller has it (a compiled roadmap);
+    then only the stages whose dates follow a completion are planned again (`engine.plan.replan`).
+    """
     if due_soon_days is not None and due_soon_days < 0:
         raise ValueError(f"due_soon_days must not be negative, got {due_soon_days}")
     day = _moment_day(moment, roadmap.timezone)
@@ -336,7 +344,8 @@ def compute_status(
     # the year as it stood then.
     completions = [c for c in completions if _moment_day(c.at, roadmap.timezone) <= day]
     with gc_paused():
-        plan = compute_plan(roadmap, calendar, completions=actual_done_dates(completions))
+        done_dates = actual_done_dates(completions)
+        plan = replan(base, done_dates) if base is not None else compute_plan(roadmap, calendar, completions=done_dates)
         index = index_completions(completions)
         slots = {key: _slots(planned, index) for key, planned in plan.stages.items()}
         finished = {key: _is_finished(plan.stages[key], stage_slots) for key, stage_slots in slots.items()}
@@ -346,3 +355,53 @@ def compute_status(
             for key, planned in plan.stages.items()
         }
     return RoadmapStatus(day, plan, stages)
+
+
+# --- records for outputs ---------------------------------------------------------------------
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def status_records(result: RoadmapStatus, person: str | None = None) -> list[dict[str, object]]:
+    """One plain record per stage (document order; only `person`'s stages when given): what every
+    output of a status shows — JSON, CSV, the Prefect table artifact, the web."""
+    plan = result.plan
+    rows = result.for_person(person) if person is not None else list(result.stages.values())
+    records: list[dict[str, object]] = []
+    sections: dict[int, str | None] = {}  # stages of a section share its chain: title it once
+    people: dict[tuple[str, ...], list[str]] = {}
+    for row in rows:
+        planned = plan.stages[row.stage_id]
+        chain = planned.ref.sections
+        section = sections.get(id(chain), "")
+        if section == "":
+            section = sections[id(chain)] = planned.section_title or None
+        responsible = planned.stage.responsible
+        names = people.get(tuple(responsible))
+        if names is None:
+            names = people[tuple(responsible)] = plan.people_names(planned)
+        completion = row.completion
+        records.append(
+            {
+                "id": row.stage_id,
+                "number": planned.stage.number,
+                "title": planned.stage.title,
+                "section": section,
+                "status": row.status.value,
+                "status_text": STATUS_WORDS[row.status],
+                "occurrence": row.occurrence or None,
+                "start": _iso(row.start),
+                "due": _iso(row.due),
+                "days_left": row.days_left,
+                "days_late": row.days_late,
+                "blocked_by": list(row.blocked_by),
+                "responsible": list(names),
+                "done_at": completion.at.isoformat() if completion else None,
+                "done_by": completion.by if completion else None,
+                "occurrences_done": row.occurrences_done,
+                "occurrences_total": row.occurrences_total,
+            }
+        )
+    return records

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class CompletionState(str, Enum):
@@ -17,9 +17,9 @@ class CompletionState(str, Enum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True)
-class Completion:
-    """The current outcome of one stage occurrence (a reopened stage simply has none)."""
+class Completion(NamedTuple):
+    """The current outcome of one stage occurrence (a reopened stage simply has none); a named
+    tuple, immutable and quick to build by the thousand."""
 
     stage_id: str
     state: CompletionState

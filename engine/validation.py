@@ -18,6 +18,7 @@ from cyclogram.engine.diagnostics import Diagnostic, Report
 from cyclogram.engine.loader import Loaded, format_path, load_file, load_text
 from cyclogram.engine.model import Roadmap
 from cyclogram.engine.plan import Plan, PlanIssue, compute_plan
+from cyclogram.engine.workcalendar import CountryDays
 from cyclogram.engine.yamlsource import MAX_FILE_BYTES
 
 
@@ -55,7 +56,9 @@ def _data_view(roadmap: Roadmap | None) -> object:
     }
 
 
-def check_loaded(loaded: Loaded, completions: Mapping[str, dt.date] | None = None) -> Checked:
+def check_loaded(
+    loaded: Loaded, completions: Mapping[str, dt.date] | None = None, country: CountryDays | None = None
+) -> Checked:
     report = loaded.report
     roadmap = loaded.roadmap
     if roadmap is None:
@@ -67,18 +70,19 @@ def check_loaded(loaded: Loaded, completions: Mapping[str, dt.date] | None = Non
     report.diagnostics.extend(_to_diagnostics(reference_issues, loaded))
     if not report.ok:
         return Checked(loaded.path, roadmap, None, report)
-    plan = compute_plan(roadmap, completions=completions)
+    plan = compute_plan(roadmap, completions=completions, country=country)
     report.diagnostics.extend(_to_diagnostics(plan.issues, loaded))
     return Checked(loaded.path, roadmap, plan, report)
 
 
-
-
-def check_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES, completions: Mapping[str, dt.date] | None = None) -> Checked:
+def check_file(
+    path: Path | str, max_bytes: int = MAX_FILE_BYTES, completions: Mapping[str, dt.date] | None = None,
+    country: CountryDays | None = None,
+) -> Checked:
     with gc_paused():
-        return check_loaded(load_file(path, max_bytes), completions)
+        return check_loaded(load_file(path, max_bytes), completions, country)
 
 
-def check_text(text: str, name: str = "<roadmap>") -> Checked:
+def check_text(text: str, name: str = "<roadmap>", country: CountryDays | None = None) -> Checked:
     with gc_paused():
-        return check_loaded(load_text(text, name))
+        return check_loaded(load_text(text, name), country=country)

@@ -2,8 +2,9 @@
 
 The facts come from the `holidays` package (``RU``, ``language="ru"``), which knows the
 government's transfer decrees up to a certain year. Importing `holidays` costs ~180 ms because it
-loads every country, so the days it yields are cached as JSON per library version in the user's
-cache directory; the CLI reads the cache and never imports the library once the cache exists.
+loads every country, so callers that start often pass the country's days in (`CountryDays`):
+`cyclogram.workdays` keeps them as JSON per library version in the cache directory, and a compiled
+roadmap carries its calendar. Without them the package is asked once per process.
 
 A roadmap may add local days off and working days (``calendar.days_off`` /
 ``calendar.working_days``), which is also how a school covers a year the library does not know yet.
@@ -12,14 +13,9 @@ A roadmap may add local days off and working days (``calendar.days_off`` /
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-CACHE_FORMAT = 1
 FIRST_CACHED_YEAR = 2015
 YEARS_AFTER_KNOWN = 3  # fixed holidays are still right after the last known transfer decree
 
@@ -35,24 +31,8 @@ class CountryDays:
     last_year: int
 
 
-def _holidays_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("holidays")
-    except PackageNotFoundError:  # pragma: no cover - it is a hard dependency
-        return "unknown"
-
-
-def _cache_dir() -> Path:
-    explicit = os.environ.get("CYCLOGRAM_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cyclogram"
-
-
-def _compute_ru_days(first_year: int, last_year: int | None) -> CountryDays:
+def compute_russian_days(first_year: int = FIRST_CACHED_YEAR, last_year: int | None = None) -> CountryDays:
+    """RU holidays and weekend workdays from the `holidays` package (slow to import: ~180 ms)."""
     import holidays  # deliberately lazy: see module docstring
 
     probe_last = last_year if last_year is not None else dt.date.today().year + 10
@@ -68,10 +48,14 @@ def _compute_ru_days(first_year: int, last_year: int | None) -> CountryDays:
     return CountryDays(days, workdays, known_through, first_year, last)
 
 
-def _to_json(days: CountryDays, library_version: str) -> dict[str, object]:
+@lru_cache(maxsize=1)
+def russian_days() -> CountryDays:
+    """`compute_russian_days()`, once per process: for callers that keep no cache on disk."""
+    return compute_russian_days()
+
+
+def country_days_to_json(days: CountryDays) -> dict[str, object]:
     return {
-        "format": CACHE_FORMAT,
-        "holidays_version": library_version,
         "known_through": days.known_through,
         "first_year": days.first_year,
         "last_year": days.last_year,
@@ -80,48 +64,19 @@ def _to_json(days: CountryDays, library_version: str) -> dict[str, object]:
     }
 
 
-def _from_json(data: dict[str, object]) -> CountryDays:
+def country_days_from_json(data: dict[str, object]) -> CountryDays:
+    """The inverse of `country_days_to_json`; raises ValueError/KeyError/TypeError on damaged data."""
     holidays_map = data["holidays"]
     workdays = data["weekend_workdays"]
-    assert isinstance(holidays_map, dict) and isinstance(workdays, list)
+    if not isinstance(holidays_map, dict) or not isinstance(workdays, list):
+        raise TypeError("damaged country calendar")
     return CountryDays(
-        {dt.date.fromisoformat(k): v for k, v in holidays_map.items()},
+        {dt.date.fromisoformat(k): str(v) for k, v in holidays_map.items()},
         frozenset(dt.date.fromisoformat(d) for d in workdays),
-        int(data["known_through"]),  # type: ignore[arg-type]
-        int(data["first_year"]),  # type: ignore[arg-type]
-        int(data["last_year"]),  # type: ignore[arg-type]
+        int(str(data["known_through"])),
+        int(str(data["first_year"])),
+        int(str(data["last_year"])),
     )
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@lru_cache(maxsize=1)
-def russian_days() -> CountryDays:
-    """RU holidays and weekend workdays, from the per-version cache or computed and cached."""
-    library_version = _holidays_version()
-    path = _cache_dir() / f"ru-days-holidays-{library_version}-v{CACHE_FORMAT}.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") == CACHE_FORMAT and data.get("holidays_version") == library_version:
-            return _from_json(data)
-    except (OSError, ValueError, KeyError, AssertionError, TypeError):
-        pass  # missing or damaged cache: rebuild it below
-    days = _compute_ru_days(FIRST_CACHED_YEAR, None)
-    try:
-        _write_atomically(path, json.dumps(_to_json(days, library_version), ensure_ascii=False))
-    except OSError:
-        pass  # a read-only home is no reason to fail; we just pay the import next time
-    return days
 
 
 @dataclass(frozen=True)
@@ -138,9 +93,10 @@ class WorkCalendar:
         cls,
         days_off: dict[dt.date, str] | None = None,
         working_days: frozenset[dt.date] | None = None,
+        country: CountryDays | None = None,
     ) -> WorkCalendar:
         days_off = days_off or {}
-        return cls(russian_days(), frozenset(days_off), working_days or frozenset(), dict(days_off))
+        return cls(country or russian_days(), frozenset(days_off), working_days or frozenset(), dict(days_off))
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.extra_working_days:

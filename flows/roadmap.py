@@ -1,19 +1,19 @@
 """A roadmap as a Prefect flow: one task run per stage, dependencies as `wait_for`.
 
 The daily tick of a roadmap is a flow run named after the roadmap. Its task runs mirror the
-roadmap: every stage is a task run ("20 · Произвести выгрузку…", tagged with the roadmap, the
-section and the responsible people) that waits for the task runs of the stages it depends on, so
-Prefect's run graph is the roadmap's graph. Each stage task reports its stage's status at the
-run's moment. Closing tasks then queue and send the day's reminders (through the outbox, with
-Prefect retries and a global concurrency limit so parallel runs do not flood SMTP or Telegram),
-refresh the calendar feeds, publish artifacts (a status table and a markdown summary, keyed by
-roadmap) and record the tick in the audit log.
+roadmap: every stage is a task run ("20 · Произвести выгрузку…", tagged with the roadmap — and,
+with `detailed_tags`, the section and the responsible people) that waits for the task runs of the
+stages it depends on, so Prefect's run graph is the roadmap's graph. Each stage task reports its
+stage's status at the run's moment. Closing tasks then queue and send the day's reminders (the
+use case `cyclogram.reminding.remind`, with Prefect retries and a global concurrency limit so
+parallel runs do not flood SMTP or Telegram), refresh the calendar feeds, publish artifacts (a
+status table and a markdown summary, keyed by roadmap) and record the tick in the audit log.
 
-Granularity, with the numbers measured here in mind (a task run costs ~15–80 ms, a flow run
-~1 s): the *computation* is done once per run by the pure engine (`compute_status`, ~1 ms per
-stage), and stage tasks only report it — so a task run's cost is Prefect's bookkeeping, which
-keeps a 30-stage roadmap's tick around a few seconds while the graph stays one task per stage,
-as auditors expect to see it. For roadmaps of thousands of stages see bench/bench_flows.py.
+Computed once: a tick opens one `Tracker` (one store), reads the roadmap's compiled version and
+completions once and computes its status once; the stage tasks, the reminders, the calendars and
+the artifacts all receive that one status (passed with `quote`, so Prefect does not walk it).
+A task run costs ~15–80 ms of Prefect's bookkeeping while the engine needs ~0.01 ms per stage, so
+the stage tasks only report; for roadmaps of thousands of stages see bench/bench_flows.py.
 
 Another flow, `notify_unblocked`, is triggered by the `cyclogram.stage.completed` event that
 `cyclogram done` emits; it sends the "можно начинать" reminders within a minute of a completion.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -36,16 +35,15 @@ from prefect.input import RunInput
 from pydantic import Field
 from prefect.futures import PrefectFuture, wait
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
-from cyclogram import outbox
-from cyclogram.render import people_names, section_title, status_records
-from cyclogram.store import audit
-from cyclogram.store.db import data_dir, open_store
-from cyclogram.tracker import Tracker
+from cyclogram import app, settings
 from cyclogram.engine import russian
-from cyclogram.engine.reminders import Kind, due_reminders, without_duplicates
-from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, Status
-from cyclogram.notifiers.secrets import Secrets
+from cyclogram.engine.reminders import Kind
+from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, Status, status_records
+from cyclogram.reminding import remind
+from cyclogram.store import audit
+from cyclogram.tracker import Snapshot, Tracker
 
 DISPATCH_LIMIT = "cyclogram-dispatch"  # global concurrency limit shared by all flow runs
 COMPLETED_EVENT = "cyclogram.stage.completed"
@@ -53,15 +51,6 @@ COMPLETED_EVENT = "cyclogram.stage.completed"
 
 class DeliveryIncomplete(Exception):
     """Some reminders could not be sent this time; they stay in the outbox (pending)."""
-
-
-def _tracker(database_url: str | None) -> Tracker:
-    return Tracker(open_store(database_url), data_dir() / "evidence")
-
-
-def _moment(tracker: Tracker, roadmap_id: str, as_of: str | None) -> dt.date:
-    zone = tracker.active(roadmap_id).zone
-    return dt.date.fromisoformat(as_of) if as_of else dt.datetime.now(zone).date()
 
 
 def artifact_key(roadmap_id: str, suffix: str) -> str:
@@ -90,60 +79,58 @@ def evaluate_stage(stage_id: str, row: dict[str, Any]) -> dict[str, Any]:
 
 
 @task(name="reminders", retries=2, retry_delay_seconds=[5, 30], persist_result=False, cache_policy=NO_CACHE)
-def send_reminders(roadmap_id: str, as_of: str, database_url: str | None, send: bool = True, workers: int = 8) -> dict[str, int]:
-    """Queue today's reminders and send what is due. Raises (so Prefect retries) when some
+def send_reminders(tracker: Tracker, snapshot: Snapshot, send: bool = True, workers: int = 8) -> dict[str, int]:
+    """Queue the day's reminders and send what is due. Raises (so Prefect retries) when some
     could not be delivered; those stay pending in the outbox and are never lost."""
     logger = get_run_logger()
-    tracker = _tracker(database_url)
-    day = dt.date.fromisoformat(as_of)
-    status = tracker.status(roadmap_id, day)
-    if not status.plan.calendar.is_working_day(day):
-        logger.info("%s — нерабочий день: напоминаний нет", russian.format_date_weekday(day))
+    status = snapshot.status
+    report = remind(
+        tracker, snapshot.active.id, status.moment, app.secrets(), status=status, send=send, workers=workers,
+        ignore_backoff=True, dispatch_guard=lambda: concurrency(DISPATCH_LIMIT, occupy=1, strict=False),
+    )
+    if not report.working_day:
+        logger.info("%s — нерабочий день: напоминаний нет", russian.format_date_weekday(status.moment))
         return {"queued": 0, "sent": 0, "retrying": 0, "failed": 0}
-    secrets = Secrets()
-    outgoing, problems = outbox.compose(status, without_duplicates(due_reminders(status)), secrets)
-    for problem in problems:
+    for problem in report.problems:
         logger.warning(problem.message)
-    queued = outbox.enqueue(tracker.store, outgoing, roadmap_id)
-    result = {"queued": queued.queued, "sent": 0, "retrying": 0, "failed": 0}
-    if send:
-        with concurrency(DISPATCH_LIMIT, occupy=1, strict=False):
-            report = outbox.dispatch(tracker.store, secrets, roadmap_id=roadmap_id, workers=workers, ignore_backoff=True)
-        result.update(sent=report.sent, retrying=report.retrying, failed=report.failed)
-        logger.info("напоминаний в очереди: %s, отправлено: %s", queued.queued, report.sent)
-        if report.retrying or report.failed:
-            raise DeliveryIncomplete(f"не отправлено {report.retrying + report.failed}: {'; '.join(report.errors[:3])}")
+    queued = report.queued.queued if report.queued else 0
+    result = {"queued": queued, "sent": 0, "retrying": 0, "failed": 0}
+    if report.sent is not None:
+        sent = report.sent
+        result.update(sent=sent.sent, retrying=sent.retrying, failed=sent.failed)
+        logger.info("напоминаний в очереди: %s, отправлено: %s", queued, sent.sent)
+        if not report.delivered_all:
+            raise DeliveryIncomplete(f"не отправлено {sent.retrying + sent.failed}: {'; '.join(sent.errors[:3])}")
     return result
 
 
 @task(name="calendars", persist_result=False, cache_policy=NO_CACHE)
-def refresh_calendars(roadmap_id: str, as_of: str, database_url: str | None) -> int:
+def refresh_calendars(tracker: Tracker, snapshot: Snapshot) -> int:
     """Rebuild the roadmap's calendar (file in the data directory) and every active feed, so that
     SEQUENCE/LAST-MODIFIED follow the day's completions before any client asks."""
     from cyclogram.feeds import Feeds
 
-    feeds = Feeds(_tracker(database_url))
-    day = dt.date.fromisoformat(as_of)
-    built = feeds.build(roadmap_id, as_of=day)
-    target = data_dir() / "calendars" / f"{roadmap_id}.ics"
+    feeds = Feeds(tracker)
+    roadmap_id = snapshot.active.id
+    built = feeds.build(roadmap_id, snapshot=snapshot)
+    target = settings.calendars_dir() / f"{roadmap_id}.ics"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(built.body)
     for feed in feeds.list(roadmap_id):
-        feeds.build_for(feed, as_of=day)
+        feeds.build_for(feed, snapshot=snapshot)
     return built.events
 
 
 @task(name="artifacts", persist_result=False, cache_policy=NO_CACHE)
-def publish_artifacts(roadmap_id: str, as_of: str, database_url: str | None) -> int:
-    tracker = _tracker(database_url)
-    status = tracker.status(roadmap_id, dt.date.fromisoformat(as_of))
+def publish_artifacts(status: RoadmapStatus) -> int:
+    roadmap_id, as_of = status.plan.roadmap.id, status.moment.isoformat()
     rows = [
         {
             "№": r["number"] or r["id"],
-            "Этап": r["title"][:120],
+            "Этап": str(r["title"])[:120],
             "Статус": r["status_text"],
-            "Срок": russian.format_date(dt.date.fromisoformat(r["due"])) if r["due"] else "—",
-            "Ответственные": ", ".join(r["responsible"]),
+            "Срок": russian.format_date(dt.date.fromisoformat(str(r["due"]))) if r["due"] else "—",
+            "Ответственные": ", ".join(r["responsible"]),  # type: ignore[arg-type]
         }
         for r in status_records(status)
     ]
@@ -153,9 +140,8 @@ def publish_artifacts(roadmap_id: str, as_of: str, database_url: str | None) -> 
 
 
 @task(name="record", persist_result=False, cache_policy=NO_CACHE)
-def record_tick(roadmap_id: str, as_of: str, database_url: str | None, stats: dict[str, Any]) -> None:
+def record_tick(tracker: Tracker, roadmap_id: str, as_of: str, stats: dict[str, Any]) -> None:
     """The tick in our own audit log (Prefect keeps events 7 days; the audit log is the record)."""
-    tracker = _tracker(database_url)
     with tracker.store.write() as session:
         audit.append_event(session, "prefect", "flow.tick", {"as_of": as_of, **stats}, roadmap_id)
 
@@ -165,7 +151,7 @@ def summary_markdown(status: RoadmapStatus) -> str:
     lines = [f"# {plan.roadmap.title}", "", f"Состояние на {russian.format_date_weekday(status.moment)}.", "", "## Разделы", ""]
     sections: dict[str, list[Any]] = {}
     for row in status.stages.values():
-        sections.setdefault(section_title(plan.stages[row.stage_id]) or "Этапы", []).append(row)
+        sections.setdefault(plan.stages[row.stage_id].section_title or "Этапы", []).append(row)
     for name, rows in sections.items():
         finished = sum(1 for r in rows if r.status in (Status.DONE, Status.DONE_LATE, Status.SKIPPED))
         countable = sum(1 for r in rows if r.status is not Status.CONTINUOUS) or 1
@@ -175,7 +161,7 @@ def summary_markdown(status: RoadmapStatus) -> str:
     lines += ["", f"## Просрочено ({len(overdue)})", ""]
     for row in sorted(overdue, key=lambda r: -(r.days_late or 0)):
         planned = plan.stages[row.stage_id]
-        who = ", ".join(people_names(plan, planned))
+        who = ", ".join(plan.people_names(planned))
         lines.append(f"- **{planned.stage.display_number}.** {planned.stage.title[:100]} — срок {russian.format_date(row.due) if row.due else '—'}, "
                      f"просрочен на {row.days_late} раб. дн.; {who}")
     if not overdue:
@@ -184,16 +170,6 @@ def summary_markdown(status: RoadmapStatus) -> str:
 
 
 # --- flows ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TickResult:
-    roadmap_id: str
-    as_of: str
-    stages: int
-    overdue: int
-    reminders: dict[str, int]
-    calendar_events: int
 
 
 @flow(
@@ -220,11 +196,20 @@ def roadmap_tick(
     its own, which costs ~0.2 s per task run here (a 28-stage tick: ~12 s instead of ~2 s); replays
     of many days turn it off and keep only the roadmap tag.
     """
-    tracker = _tracker(database_url)
-    day = _moment(tracker, roadmap_id, as_of)
-    as_of = day.isoformat()
-    status = tracker.status(roadmap_id, day)
+    tracker = app.open_tracker(database_url)
+    try:
+        active = tracker.active(roadmap_id)
+        day = dt.date.fromisoformat(as_of) if as_of else active.today()
+        snapshot = tracker.snapshot(roadmap_id, day)
+        return _tick(tracker, snapshot, send, detailed_tags, retry_delays)
+    finally:
+        tracker.store.close()
+
+
+def _tick(tracker: Tracker, snapshot: Snapshot, send: bool, detailed_tags: bool, retry_delays: list[int] | None) -> dict[str, Any]:
+    status = snapshot.status
     plan = status.plan
+    roadmap_id, as_of = snapshot.active.id, status.moment.isoformat()
     records = {r["id"]: r for r in status_records(status)}
     futures: dict[str, PrefectFuture[Any]] = {}
     # The plan lists stages in document order, which need not be dependency order.
@@ -233,7 +218,7 @@ def roadmap_tick(
         tags = [f"roadmap:{roadmap_id}"]
         if detailed_tags:
             tags += [f"person:{p}" for p in planned.responsible]
-            section = section_title(planned)
+            section = planned.section_title
             if section:
                 tags.append(f"section:{section[:60]}")
         futures[stage_id] = evaluate_stage.with_options(
@@ -242,18 +227,16 @@ def roadmap_tick(
     wait(list(futures.values()))
     overdue = sum(1 for r in status.stages.values() if r.status is Status.OVERDUE)
     sender = send_reminders if retry_delays is None else send_reminders.with_options(retry_delay_seconds=retry_delays)
-    reminders_future = sender.submit(roadmap_id, as_of, database_url, send)
-    calendars_future = refresh_calendars.submit(roadmap_id, as_of, database_url)
-    artifacts_future = publish_artifacts.submit(roadmap_id, as_of, database_url)
+    reminders_future = sender.submit(quote(tracker), quote(snapshot), send)
+    calendars_future = refresh_calendars.submit(quote(tracker), quote(snapshot))
+    artifacts_future = publish_artifacts.submit(quote(status))
     wait([reminders_future, calendars_future, artifacts_future])
     reminders = reminders_future.result(raise_on_failure=False)
-    if isinstance(reminders, BaseException):
-        stats_reminders = {"error": str(reminders)[:300]}
-    else:
-        stats_reminders = reminders
-    run_id = str(get_run_context().flow_run.id) if get_run_context() and get_run_context().flow_run else None  # type: ignore[union-attr]
-    stats = {"flow_run_id": run_id, "stages": len(futures), "overdue": overdue, "reminders": stats_reminders}
-    record_tick.submit(roadmap_id, as_of, database_url, stats).result()
+    stats_reminders = {"error": str(reminders)[:300]} if isinstance(reminders, BaseException) else reminders
+    context = get_run_context()
+    flow_run = getattr(context, "flow_run", None)
+    stats = {"flow_run_id": str(flow_run.id) if flow_run else None, "stages": len(futures), "overdue": overdue, "reminders": stats_reminders}
+    record_tick.submit(quote(tracker), roadmap_id, as_of, stats).result()
     if isinstance(reminders, BaseException):
         raise reminders  # the run shows as failed: some reminders are still waiting in the outbox
     return {**stats, "calendar_events": calendars_future.result(), "as_of": as_of}
@@ -263,25 +246,23 @@ def roadmap_tick(
 def notify_unblocked(roadmap_id: str, stage_id: str, database_url: str | None = None) -> int:
     """Send "можно начинать" to the people of stages the completion of `stage_id` unblocked."""
     logger = get_run_logger()
-    tracker = _tracker(database_url)
-    day = _moment(tracker, roadmap_id, None)
-    status = tracker.status(roadmap_id, day)
-    wanted = [
-        r for r in without_duplicates(due_reminders(status))
-        if r.kind is Kind.UNBLOCKED and r.about == stage_id
-    ]
-    if not wanted:
+    tracker = app.open_tracker(database_url)
+    try:
+        report = remind(
+            tracker, roadmap_id, tracker.active(roadmap_id).today(), app.secrets(), immediate=True,
+            only=lambda r: r.kind is Kind.UNBLOCKED and r.about == stage_id,
+            dispatch_guard=lambda: concurrency(DISPATCH_LIMIT, occupy=1, strict=False),
+        )
+    finally:
+        tracker.store.close()
+    if not report.reminders:
         logger.info("никого не разблокировал этап %s (или сегодня нерабочий день)", stage_id)
         return 0
-    secrets = Secrets()
-    outgoing, problems = outbox.compose(status, wanted, secrets, digest=False, immediate=True)
-    for problem in problems:
+    for problem in report.problems:
         logger.warning(problem.message)
-    queued = outbox.enqueue(tracker.store, outgoing, roadmap_id)
-    with concurrency(DISPATCH_LIMIT, occupy=1, strict=False):
-        report = outbox.dispatch(tracker.store, secrets, roadmap_id=roadmap_id)
-    logger.info("разблокировано: %s сообщений в очереди, отправлено %s", queued.queued, report.sent)
-    return report.sent
+    sent = report.sent.sent if report.sent else 0
+    logger.info("разблокировано: %s сообщений в очереди, отправлено %s", report.queued.queued if report.queued else 0, sent)
+    return sent
 
 
 # --- completing a stage from the Prefect UI -------------------------------------------------------
@@ -301,16 +282,14 @@ def confirm_stage(roadmap_id: str, stage: str, database_url: str | None = None, 
     with a form (who, note, evidence link); the answer is recorded like `cyclogram done`, in the
     database and the audit log (actor "prefect-ui"). Refusals (blocked stage, missing evidence,
     unknown person) end the run as failed with the same Russian message the command line gives."""
+    from cyclogram import recording
+    from cyclogram.tracker import find_stage
+
     logger = get_run_logger()
-    tracker = _tracker(database_url)
-    planned = tracker.active(roadmap_id)  # fail early on an unknown roadmap
-    stage_title = next(
-        (p.stage.title for p in tracker.status(roadmap_id).plan.stages.values() if stage in (p.id, p.stage.display_number)),
-        None,
-    )
-    if stage_title is None:
-        raise ValueError(f"в дорожной карте {roadmap_id} нет этапа «{stage}»")
-    description = f"Этап {stage} «{stage_title[:200]}» ({planned.roadmap.title}): кто выполнил?"
+    tracker = app.open_tracker(database_url)
+    active = tracker.active(roadmap_id)  # fail early on an unknown roadmap or stage
+    stage_title = find_stage(active.plan, stage).stage.title
+    description = f"Этап {stage} «{stage_title[:200]}» ({active.roadmap.title}): кто выполнил?"
     answer = pause_flow_run(
         wait_for_input=StageCompletionInput.with_initial_data(description=description),
         timeout=int(timeout_hours * 3600),
@@ -318,7 +297,7 @@ def confirm_stage(roadmap_id: str, stage: str, database_url: str | None = None, 
     evidence = answer.evidence_url
     if evidence and not evidence.startswith(("http://", "https://")):
         raise ValueError("подтверждение из интерфейса Prefect — только ссылка http(s)://")
-    outcome = tracker.done(roadmap_id, stage, by=answer.by, actor="prefect-ui", note=answer.note, evidence=evidence)
+    outcome = recording.done(tracker, roadmap_id, stage, by=answer.by, actor="prefect-ui", note=answer.note, evidence=evidence, channel="prefect-ui")
     message = f"этап {outcome.stage.stage.display_number} отмечен выполненным (журнал № {outcome.audit_seq})"
     logger.info(message)
     return message

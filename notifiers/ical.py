@@ -74,7 +74,7 @@ Decisions, and why:
   usable address to put there. `people=` keeps only the stages any of the given people (or roles,
   expanded to their members) answer for.
 * **Text.** SUMMARY is "<number>. <title>" with the title shortened to about 80 characters at a
-  word boundary (`notifiers.messages.shorten`), plus the occurrence label in parentheses.
+  word boundary (`engine.russian.shorten`), plus the occurrence label in parentheses.
   DESCRIPTION (Russian, several lines) has the full title, dates, document, expected result,
   people, dependencies and whether they are done, the status, notes and how the date was
   computed. CATEGORIES are the section titles. icalendar escapes text and folds lines at 75 octets
@@ -110,7 +110,7 @@ from cyclogram.engine.plan import Occurrence, PlannedStage
 from cyclogram.engine.reminders import Policy
 from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status
 from cyclogram.engine.tracking import Completion, CompletionState
-from cyclogram.notifiers.messages import shorten
+from cyclogram.engine.russian import shorten
 
 PRODID = "-//Cyclogram//Roadmap calendar//RU"
 SUMMARY_TITLE_LIMIT = 80  # characters of the stage title in SUMMARY

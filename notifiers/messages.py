@@ -34,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from cyclogram.engine import russian
+from cyclogram.engine.russian import shorten
 from cyclogram.engine.model import Roadmap, walk_stages
 from cyclogram.engine.plan import PlannedStage
 from cyclogram.engine.reminders import Kind, Reminder
@@ -129,24 +130,6 @@ def _nl2br(value: object) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in lines)
 
 
-_FINAL_PERIOD = re.compile(r"(?<=\w{4})\.$")  # "…тестирования." but not "т.д." or "г."
-
-
-def shorten(text: str | None, limit: int) -> str:
-    """The text on one line, without a final period, cut with "…" at a word boundary to at most
-    `limit` characters (for subjects, chat texts and lists: «Заполнить отчетные формы…»)."""
-    flat = _FINAL_PERIOD.sub("", " ".join((text or "").split()))
-    if len(flat) <= limit:
-        return flat
-    limit = max(limit, 2)
-    cut = flat[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= limit // 2:  # a word boundary not too far back; otherwise cut inside the word
-        words = cut[:space].split(" ")
-        while len(words) > 1 and len(words[-1].strip(".,;:«»\"'()")) <= 2:
-            words.pop()  # no dangling "в", "по", "г." before the "…"
-        cut = " ".join(words)
-    return cut.rstrip(" ,;:.-–—(«\"'") + "…"
 
 
 def _clean(text: str) -> str:

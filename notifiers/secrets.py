@@ -4,8 +4,9 @@ A roadmap only names a secret (``secret:NAME``); its value is looked up here, in
 
 1. the environment variable ``CYCLOGRAM_SECRET_<NAME>`` (upper case, every character that is not a
    letter or a digit replaced by ``_``): ``secret:matrix.volkova`` → ``CYCLOGRAM_SECRET_MATRIX_VOLKOVA``;
-2. the secrets file (``default_secrets_file()``), dotenv-like ``NAME=value`` lines; the file must be
-   private to its owner (``chmod 600``), otherwise it is refused;
+2. the secrets file the caller names (`cyclogram.settings.secrets_file()`: ``CYCLOGRAM_SECRETS_FILE``,
+   else ``<data dir>/secrets.env``), dotenv-like ``NAME=value`` lines; the file must be private to
+   its owner (``chmod 600``), otherwise it is refused;
 3. a Prefect ``Secret`` block — only when Prefect is enabled (``use_prefect=True``, or by default when
    ``PREFECT_API_URL`` is set). Prefect block names allow only lowercase letters, digits and dashes, so
    ``matrix_volkova`` is looked up as the block ``matrix-volkova``.
@@ -22,16 +23,19 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from cyclogram.engine.diagnostics import Refusal
+
 ENV_PREFIX = "CYCLOGRAM_SECRET_"
-from cyclogram.paths import data_dir
 
 SECRET_PREFIX = "secret:"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _FILE_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
 
 
-class SecretError(Exception):
+class SecretError(Refusal):
     """A secret cannot be found or read; the message is Russian and never contains a secret value."""
+
+    exit_code = 4
 
 
 def env_name(name: str) -> str:
@@ -46,15 +50,6 @@ def prefect_block_name(name: str) -> str:
 
 def _normalized(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-
-
-def default_secrets_file(environ: Mapping[str, str] | None = None) -> Path:
-    """``$CYCLOGRAM_SECRETS_FILE``, else ``<data dir>/secrets.env`` (data dir as for the database)."""
-    env = os.environ if environ is None else environ
-    explicit = env.get("CYCLOGRAM_SECRETS_FILE")
-    if explicit:
-        return Path(explicit).expanduser()
-    return data_dir(env) / "secrets.env"
 
 
 def is_reference(value: str) -> bool:
@@ -119,7 +114,7 @@ class Secrets:
         use_prefect: bool | None = None,
     ) -> None:
         self._environ: Mapping[str, str] = os.environ if environ is None else environ
-        self.secrets_file: Path = Path(secrets_file) if secrets_file is not None else default_secrets_file(self._environ)
+        self.secrets_file: Path | None = Path(secrets_file) if secrets_file is not None else None
         if use_prefect is None:
             use_prefect = bool(self._environ.get("PREFECT_API_URL"))
         self.use_prefect = use_prefect
@@ -151,10 +146,9 @@ class Secrets:
     def require(self, name: str) -> str:
         value = self.get(name)
         if value is None:
-            where = (
-                f"задайте переменную окружения {env_name(name)} "
-                f"или добавьте его в файл секретов {self.secrets_file}"
-            )
+            where = f"задайте переменную окружения {env_name(name)}"
+            if self.secrets_file is not None:
+                where += f" или добавьте его в файл секретов {self.secrets_file}"
             if self.use_prefect:
                 where += f" или создайте блок Prefect Secret «{prefect_block_name(name)}»"
             raise SecretError(f"секрет «{name}» не найден: {where}")
@@ -181,7 +175,7 @@ class Secrets:
 
     def _load_file(self) -> dict[str, str]:
         if self._file_values is None:
-            self._file_values = self._read_file(self.secrets_file)
+            self._file_values = self._read_file(self.secrets_file) if self.secrets_file is not None else {}
         return self._file_values
 
     @staticmethod

@@ -20,7 +20,8 @@ import pytest
 
 from cyclogram.engine.model import Person
 from cyclogram.notifiers.channels import Channel, person_channels, redact, secret_fragments, send
-from cyclogram.notifiers.secrets import SecretError, Secrets, default_secrets_file, env_name
+from cyclogram.notifiers.secrets import SecretError, Secrets, env_name
+from cyclogram.settings import secrets_file as default_secrets_file
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT_TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmno"

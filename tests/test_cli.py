@@ -78,13 +78,27 @@ def test_plan_json_has_the_promised_fields():
     assert by_number["24"]["due"] is None and by_number["24"]["kind"] == "continuous"
 
 
-def test_plan_csv_and_table():
+def test_plan_csv_is_ready_for_excel():
     result = run("plan", str(SPT), "--format", "csv")
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len(rows) == 28 and rows[0]["number"] == "1."
+    assert result.stdout.startswith("\ufeff№;Этап;"), result.stdout[:40]  # BOM, `;`, Russian headers
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff")), delimiter=";"))
+    assert len(rows) == 28 and rows[0]["№"] == "1."
+    by_number = {row["№"]: row for row in rows}
+    assert by_number["21."]["Срок"] == "23.10.2024" and by_number["21."]["Ответственные"] == "Волкова Л.А."
+
+
+def test_plan_and_status_fit_80_columns_one_line_per_stage():
     table = run("plan", str(SPT))
-    assert table.returncode == 0 and "Волкова Л.А." in table.stdout
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    stage_lines = [line for line in lines if line.lstrip().split(" ", 1)[0].rstrip(".").isdigit()]
+    assert len(stage_lines) == 28  # one line per stage, each with its title and person
+    upload = next(line for line in stage_lines if "Произвести выгрузку" in line)
+    assert "23.10.2024" in table.stdout and "Волкова Л.А." in upload and "18.10.2024" in upload
+    wide = run("plan", str(SPT), "--wide")
+    assert wide.returncode == 0 and "рабочих дня" in wide.stdout  # the explanations
 
 
 def test_show_tree():

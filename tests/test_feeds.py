@@ -14,7 +14,8 @@ from helpers import ROADMAPS
 from icalendar import Calendar
 
 from cyclogram.feeds import Feeds
-from cyclogram.store.db import open_store
+from cyclogram.store import open_store
+from cyclogram import recording
 from cyclogram.tracker import Tracker
 from cyclogram.web import make_server
 
@@ -25,7 +26,7 @@ SPT = ROADMAPS / "spt-usolye-2024.yaml"
 def feeds(database_url, tmp_path):
     store = open_store(database_url)
     tracker = Tracker(store, tmp_path / "evidence")
-    tracker.load(SPT, "deputy")
+    recording.load(tracker, SPT, "deputy")
     yield Feeds(tracker)
     store.close()
 
@@ -108,7 +109,7 @@ def test_feeds_reflect_completions_and_new_versions_at_once(feeds, server, tmp_p
     feed = feeds.create("spt-usolye-2024", "admin")
     _, first_headers, first = get(server, f"/calendars/{feed.token}.ics")
     before = events(first)
-    feeds.tracker.done("spt-usolye-2024", "2", by="toropkina", actor="t", at="2024-09-04")
+    recording.done(feeds.tracker, "spt-usolye-2024", "2", by="toropkina", actor="t", at="2024-09-04")
     status, headers, body = get(server, f"/calendars/{feed.token}.ics", {"If-None-Match": first_headers["etag"]})
     assert status == 200 and headers["etag"] != first_headers["etag"]
     after = events(body)
@@ -118,7 +119,7 @@ def test_feeds_reflect_completions_and_new_versions_at_once(feeds, server, tmp_p
     # a new version moves one deadline: UIDs stay, only that event's SEQUENCE goes up
     moved = tmp_path / "spt.yaml"
     moved.write_text(SPT.read_text(encoding="utf-8").replace("due: 2024-11-30", "due: 2024-11-29"), encoding="utf-8")
-    feeds.tracker.load(moved, "deputy")
+    recording.load(feeds.tracker, moved, "deputy")
     newer = events(get(server, f"/calendars/{feed.token}.ics")[2])
     assert set(newer) == set(before)
     bumped = {uid for uid in newer if int(newer[uid].get("SEQUENCE", 0)) > int(after[uid].get("SEQUENCE", 0))}

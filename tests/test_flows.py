@@ -20,7 +20,8 @@ from prefect import get_client  # noqa: E402
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
 from cyclogram import outbox  # noqa: E402
-from cyclogram.store.db import open_store  # noqa: E402
+from cyclogram.store import open_store  # noqa: E402
+from cyclogram import recording
 from cyclogram.tracker import Tracker  # noqa: E402
 from cyclogram.flows.deploy import emit_stage_completed, roadmap_deployments  # noqa: E402
 from cyclogram.flows.roadmap import artifact_key, notify_unblocked, roadmap_tick  # noqa: E402
@@ -47,7 +48,7 @@ def db(home):
     url = f"sqlite:///{home / 'cyclogram.db'}"
     store = open_store(url)
     tracker = Tracker(store, home / "evidence")
-    tracker.load(SPT, "deputy")
+    recording.load(tracker, SPT, "deputy")
     yield url, tracker
     store.close()
 
@@ -153,8 +154,8 @@ def test_completion_event_path_sends_unblocked_reminders(home, smtp):
     url = f"sqlite:///{home / 'cyclogram.db'}"
     store = open_store(url)
     tracker = Tracker(store, home / "evidence")
-    tracker.load(path, "deputy")
-    tracker.done("test-roadmap", "20", by="toropkina", actor="t")
+    recording.load(tracker, path, "deputy")
+    recording.done(tracker, "test-roadmap", "20", by="toropkina", actor="t")
     emitted = emit_stage_completed("test-roadmap", "upload", "toropkina")
     assert emitted.sent, emitted.message
     sent = notify_unblocked("test-roadmap", "upload", url)  # what the deployment trigger runs

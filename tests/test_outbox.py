@@ -24,7 +24,8 @@ from aiosmtpd.controller import Controller
 from helpers import HEADER, ROADMAPS
 
 from cyclogram import outbox
-from cyclogram.store.db import open_store
+from cyclogram.store import open_store
+from cyclogram import recording
 from cyclogram.tracker import Tracker
 from cyclogram.engine.reminders import due_reminders, without_duplicates
 from cyclogram.notifiers.secrets import Secrets
@@ -88,7 +89,7 @@ def smtp():
 def tracker(database_url, tmp_path):
     store = open_store(database_url)
     tracker = Tracker(store, tmp_path / "evidence")
-    tracker.load(SPT, "deputy")
+    recording.load(tracker, SPT, "deputy")
     yield tracker
     store.close()
 
@@ -178,7 +179,7 @@ def test_two_dispatchers_at_once_send_each_message_once(tracker, smtp, database_
         "import sys, time\n"
         "from pathlib import Path\n"
         "from cyclogram import outbox\n"
-        "from cyclogram.store.db import open_store\n"
+        "from cyclogram.store import open_store\n"
         "from cyclogram.notifiers.secrets import Secrets\n"
         "store = open_store(sys.argv[1])\n"
         "secrets = Secrets(environ={'CYCLOGRAM_SECRET_SMTP': sys.argv[2]}, secrets_file=Path('/nonexistent'))\n"
@@ -223,7 +224,7 @@ def test_a_person_without_contacts_is_a_warning_not_a_crash(database_url, tmp_pa
     path = write_roadmap(text + "stages:\n  - {id: a, title: Отчёт, due: 2024-10-10, responsible: [silent, toropkina]}\n")
     store = open_store(database_url)
     tracker = Tracker(store, tmp_path / "ev")
-    tracker.load(path, "deputy")
+    recording.load(tracker, path, "deputy")
     report, outgoing, problems = queue_day(tracker, secrets_for(smtp), roadmap="test-roadmap")
     assert any("Молчунова" in p.message and "нет ни одного контакта" in p.message for p in problems)
     assert {o.person for o in outgoing} == {"toropkina"}

@@ -20,9 +20,11 @@ from helpers import HEADER, ROADMAPS
 from sqlalchemy import create_engine, text
 
 from cyclogram.store.audit import HistoryFilter
-from cyclogram.store.db import StoreError, open_store
+from cyclogram.store import StoreError, open_store
 from cyclogram.store.evidence import check_file as evidence_intact
 from cyclogram.store.evidence import evidence_path
+from cyclogram import recording
+from cyclogram.engine.diagnostics import Refusal
 from cyclogram.tracker import Tracker, TrackingError
 
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
@@ -37,23 +39,23 @@ def tracker(database_url, tmp_path):
 
 @pytest.fixture
 def spt(tracker):
-    tracker.load(SPT, "deputy")
+    recording.load(tracker, SPT, "deputy")
     return "spt-usolye-2024"
 
 
 def test_load_registers_versions_and_reports_changes(tracker, tmp_path):
-    first = tracker.load(SPT, "deputy")
+    first = recording.load(tracker, SPT, "deputy")
     assert (first.created, first.version) == (True, 1)
-    again = tracker.load(SPT, "deputy")
+    again = recording.load(tracker, SPT, "deputy")
     assert again.unchanged and again.version == 1
 
-    tracker.done("spt-usolye-2024", "26", by="melnikova", actor="t", at="2024-09-20", force=True, reason="тест", evidence="https://x.example/p")
+    recording.done(tracker, "spt-usolye-2024", "26", by="melnikova", actor="t", at="2024-09-20", force=True, reason="тест", evidence="https://x.example/p")
     changed = tmp_path / "spt.yaml"
     text_v2 = SPT.read_text(encoding="utf-8").replace("end: 2024-10-15", "end: 2024-10-14")
     start = text_v2.index("      - id: staff_meeting")
     end = text_v2.index("      - id: correction_plan")
     changed.write_text(text_v2[:start] + text_v2[end:], encoding="utf-8")
-    second = tracker.load(changed, "deputy")
+    second = recording.load(tracker, changed, "deputy")
     assert second.version == 2 and not second.created
     lines = "\n".join(second.diff.lines())
     assert "срок перенесён" in lines and "14.10.2024" in lines
@@ -71,41 +73,41 @@ def test_load_registers_versions_and_reports_changes(tracker, tmp_path):
 def test_a_roadmap_with_errors_is_not_loaded(tracker, write_roadmap):
     bad = write_roadmap(HEADER + "stages:\n  - {id: a, title: A, due: 31.02.2025, responsible: [volkova]}\n")
     with pytest.raises(TrackingError, match="такой даты не существует"):
-        tracker.load(bad, "deputy")
+        recording.load(tracker, bad, "deputy")
     assert tracker.roadmap_ids() == []
 
 
 def test_done_skip_reopen_and_their_refusals(tracker, spt):
     with pytest.raises(TrackingError, match="нужно подтверждение"):
-        tracker.done(spt, "1", by="toropkina", actor="t", at="2024-08-30")
+        recording.done(tracker, spt, "1", by="toropkina", actor="t", at="2024-08-30")
     with pytest.raises(TrackingError, match="нет этапа «1x»"):
-        tracker.done(spt, "1x", by="toropkina", actor="t")
+        recording.done(tracker, spt, "1x", by="toropkina", actor="t")
     with pytest.raises(TrackingError, match="возможно, имелся в виду «toropkina»"):
-        tracker.done(spt, "2", by="toropkin", actor="t")
+        recording.done(tracker, spt, "2", by="toropkin", actor="t")
     with pytest.raises(TrackingError, match="ещё не наступила"):
-        tracker.done(spt, "2", by="toropkina", actor="t", at="2099-01-01")
+        recording.done(tracker, spt, "2", by="toropkina", actor="t", at="2099-01-01")
 
-    outcome = tracker.done(spt, "2", by="toropkina", actor="t", at="2024-09-04", note="готово")
+    outcome = recording.done(tracker, spt, "2", by="toropkina", actor="t", at="2024-09-04", note="готово")
     assert outcome.completion.day == dt.date(2024, 9, 4)
     with pytest.raises(TrackingError, match="уже отмечен выполненным 04.09.2024"):
-        tracker.done(spt, "plan", by="toropkina", actor="t")
+        recording.done(tracker, spt, "plan", by="toropkina", actor="t")
 
     with pytest.raises(TrackingError, match="укажите причину"):
-        tracker.skip(spt, "15", by="melnikova", actor="t", reason=" ")
-    tracker.skip(spt, "15", by="melnikova", actor="t", reason="оплачено по договору")
-    tracker.reopen(spt, "15", by="melnikova", actor="t", reason="договор расторгнут")
+        recording.skip(tracker, spt, "15", by="melnikova", actor="t", reason=" ")
+    recording.skip(tracker, spt, "15", by="melnikova", actor="t", reason="оплачено по договору")
+    recording.reopen(tracker, spt, "15", by="melnikova", actor="t", reason="договор расторгнут")
     with pytest.raises(TrackingError, match="открывать нечего"):
-        tracker.reopen(spt, "15", by="melnikova", actor="t", reason="ещё раз")
+        recording.reopen(tracker, spt, "15", by="melnikova", actor="t", reason="ещё раз")
     actions = [e.action for e in tracker.history(HistoryFilter(spt))]
     assert actions == ["roadmap.loaded", "stage.done", "stage.skipped", "stage.reopened"]
 
 
 def test_blocked_stage_needs_force_and_reason_and_the_override_is_recorded(tracker, spt):
     with pytest.raises(TrackingError, match="ещё заблокирован: не выполнены этапы 20"):
-        tracker.done(spt, "22", by="volkova", actor="t", at="2024-10-20")
+        recording.done(tracker, spt, "22", by="volkova", actor="t", at="2024-10-20")
     with pytest.raises(TrackingError, match="--force требует объяснения"):
-        tracker.done(spt, "22", by="volkova", actor="t", at="2024-10-20", force=True)
-    outcome = tracker.done(spt, "22", by="volkova", actor="t", at="2024-10-20", force=True, reason="выгрузка сделана на бумаге")
+        recording.done(tracker, spt, "22", by="volkova", actor="t", at="2024-10-20", force=True)
+    outcome = recording.done(tracker, spt, "22", by="volkova", actor="t", at="2024-10-20", force=True, reason="выгрузка сделана на бумаге")
     assert outcome.completion.forced
     (event,) = tracker.history(HistoryFilter(spt, stage_id="analysis"))
     assert event.action == "stage.forced"
@@ -114,8 +116,8 @@ def test_blocked_stage_needs_force_and_reason_and_the_override_is_recorded(track
 
 
 def test_completing_a_dependency_unblocks_and_moves_relative_deadlines(tracker, spt):
-    tracker.done(spt, "17", by="melnikova", actor="t", at="2024-10-15", force=True, reason="подготовка велась вне системы")
-    outcome = tracker.done(spt, "20", by="volkova", actor="t", at="2024-10-31")
+    recording.done(tracker, spt, "17", by="melnikova", actor="t", at="2024-10-15", force=True, reason="подготовка велась вне системы")
+    outcome = recording.done(tracker, spt, "20", by="volkova", actor="t", at="2024-10-31")
     assert {p.id for p in outcome.unblocked} >= {"report_forms", "analysis", "feedback"}
     status = tracker.status(spt, dt.date(2024, 11, 1))
     # 31.10 + 3 working days: 01.11, 02.11 (working Saturday), 05.11 (04.11 is a holiday)
@@ -127,7 +129,7 @@ def test_completing_a_dependency_unblocks_and_moves_relative_deadlines(tracker, 
 def test_evidence_is_stored_by_content(tracker, spt, tmp_path):
     document = tmp_path / "план.txt"
     document.write_text("План воспитательной работы", encoding="utf-8")
-    outcome = tracker.done(spt, "1", by="toropkina", actor="t", at="2024-08-30", evidence=str(document))
+    outcome = recording.done(tracker, spt, "1", by="toropkina", actor="t", at="2024-08-30", evidence=str(document))
     digest = hashlib.sha256(document.read_bytes()).hexdigest()
     assert outcome.evidence.sha256 == digest
     stored = evidence_path(tmp_path / "evidence", digest)
@@ -137,8 +139,8 @@ def test_evidence_is_stored_by_content(tracker, spt, tmp_path):
     assert completions[0].evidence == f"sha256:{digest}"
     actions = [e.action for e in tracker.history(HistoryFilter(spt))]
     assert actions == ["roadmap.loaded", "evidence.stored", "stage.done"]
-    with pytest.raises(TrackingError, match="не найден"):
-        tracker.done(spt, "3", by="melnikova", actor="t", evidence=str(tmp_path / "missing.pdf"))
+    with pytest.raises(Refusal, match="не найден"):
+        recording.done(tracker, spt, "3", by="melnikova", actor="t", evidence=str(tmp_path / "missing.pdf"))
     assert tracker.verify_evidence() == (1, [])
     stored.chmod(0o644)
     stored.write_text("подменённый план", encoding="utf-8")
@@ -158,9 +160,9 @@ def drop_append_only_guard(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_audit_chain_verifies_and_catches_tampering(tracker, spt, database_url):
-    tracker.done(spt, "2", by="toropkina", actor="t", at="2024-09-04")
-    tracker.done(spt, "6", by="volkova", actor="t", at="2024-09-05", force=True, reason="r")
-    tracker.skip(spt, "15", by="melnikova", actor="t", reason="не нужен")
+    recording.done(tracker, spt, "2", by="toropkina", actor="t", at="2024-09-04")
+    recording.done(tracker, spt, "6", by="volkova", actor="t", at="2024-09-05", force=True, reason="r")
+    recording.skip(tracker, spt, "15", by="melnikova", actor="t", reason="не нужен")
     assert tracker.verify().ok and tracker.verify().checked == 4
 
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
@@ -180,7 +182,7 @@ def test_audit_chain_verifies_and_catches_tampering(tracker, spt, database_url):
 @pytest.mark.parametrize("attack", ["delete_middle", "delete_last", "reorder"])
 def test_audit_verify_catches_deletion_and_reordering(tracker, spt, database_url, attack):
     for number, who in (("2", "toropkina"), ("6", "volkova"), ("15", "melnikova")):
-        tracker.done(spt, number, by=who, actor="t", at="2024-09-19", force=True, reason="тест")
+        recording.done(tracker, spt, number, by=who, actor="t", at="2024-09-19", force=True, reason="тест")
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as connection:
         drop_append_only_guard(connection)
@@ -203,7 +205,8 @@ def test_audit_verify_catches_deletion_and_reordering(tracker, spt, database_url
 WORKER = textwrap.dedent(
     """
     import sys, time
-    from cyclogram.store.db import open_store
+    from cyclogram import recording
+    from cyclogram.store import open_store
     from cyclogram.tracker import Tracker, TrackingError
     url, evidence, start_at, stages = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4].split(",")
     tracker = Tracker(open_store(url), __import__("pathlib").Path(evidence))
@@ -212,7 +215,7 @@ WORKER = textwrap.dedent(
     done = refused = 0
     for stage in stages:
         try:
-            tracker.done("race", stage, by="volkova", actor=f"worker", at="2024-10-01")
+            recording.done(tracker, "race", stage, by="volkova", actor=f"worker", at="2024-10-01")
             done += 1
         except TrackingError as error:
             assert "уже отмечен" in str(error), error
@@ -225,7 +228,7 @@ WORKER = textwrap.dedent(
 def test_two_processes_completing_at_once_record_each_completion_once(tracker, database_url, tmp_path, write_roadmap):
     stages = "".join(f"  - {{id: s{i}, title: Этап {i}, due: 2024-10-{1 + i % 28:02d}, responsible: [volkova]}}\n" for i in range(30))
     path = write_roadmap(HEADER.replace("test-roadmap", "race") + "stages:\n" + stages, "race.yaml")
-    tracker.load(path, "deputy")
+    recording.load(tracker, path, "deputy")
     ids = [f"s{i}" for i in range(30)]
     start_at = __import__("time").time() + 3
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
@@ -250,7 +253,7 @@ def test_two_processes_completing_at_once_record_each_completion_once(tracker, d
 
 def test_concurrent_first_use_of_a_new_database_migrates_once(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    code = "import sys; from cyclogram.store.db import open_store; open_store(sys.argv[1]).close(); print('ok')"
+    code = "import sys; from cyclogram.store import open_store; open_store(sys.argv[1]).close(); print('ok')"
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     procs = [subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(3)]
     for proc in procs:
@@ -280,7 +283,7 @@ def test_locked_database_gives_a_clear_message(tmp_path):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert result.returncode == 1
+    assert result.returncode == 3  # the database cannot be used (cyclogram.cli's exit codes)
     assert "занята другим процессом" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     # nothing half-written: the completion is simply not there, and it can be recorded now
@@ -293,21 +296,21 @@ def test_read_only_database_gives_a_clear_message(tmp_path):
     assert run_cli("load", str(SPT), "--db", f"sqlite:///{db}").returncode == 0
     readonly = f"sqlite:///file:{db}?mode=ro&uri=true"
     result = run_cli("done", "spt-usolye-2024", "2", "--by", "toropkina", "--db", readonly)
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert "нет прав на запись" in result.stderr and "Traceback" not in result.stderr
     # reading still works
     assert run_cli("history", "--db", readonly).returncode == 0
     if os.geteuid() != 0:  # permissions mean nothing to root
         db.chmod(0o444)
         result = run_cli("done", "spt-usolye-2024", "2", "--by", "toropkina", "--db", f"sqlite:///{db}")
-        assert result.returncode == 1 and "нет прав на запись" in result.stderr
+        assert result.returncode == 3 and "нет прав на запись" in result.stderr
 
 
 def test_missing_directory_and_unreachable_server_give_clear_messages(tmp_path):
     missing = run_cli("status", "x", "--db", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
-    assert missing.returncode == 1 and "папка для базы данных не существует" in missing.stderr
+    assert missing.returncode == 3 and "папка для базы данных не существует" in missing.stderr
     down = run_cli("status", "x", "--db", "postgresql://user:topsecret@127.0.0.1:1/none", env_extra={"CYCLOGRAM_DB_TIMEOUT": "2"})
-    assert down.returncode == 1
+    assert down.returncode == 3
     assert "не удаётся подключиться к PostgreSQL" in down.stderr
     assert "topsecret" not in down.stderr + down.stdout and "Traceback" not in down.stderr
 

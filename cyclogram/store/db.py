@@ -1,4 +1,6 @@
-"""Opening the database: SQLite file by default, PostgreSQL by URL; migrations; transactions.
+"""The ORM side of the store: SQLAlchemy's engine, write transactions, migrations.
+
+Imported only when something writes or migrates (reads go through `store/connect.py`).
 
 Every command runs in exactly one transaction, so a crash leaves either all of its writes or none.
 Writers are serialized: SQLite takes its write lock at BEGIN (``BEGIN IMMEDIATE``), PostgreSQL
@@ -8,39 +10,17 @@ and makes "check, then record" decisions (is this stage already done?) safe betw
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from cyclogram.paths import data_dir
+from cyclogram.store.connect import SCHEMA_REVISION, Reader, Store, StoreError, redact, schema_revision, translate_errors
 
-SCHEMA_REVISION = "0003"  # newest migration in store/migrations/versions
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-DEFAULT_TIMEOUT_S = 30.0
-
-
-class StoreError(Exception):
-    """A database problem explained for people (Russian), without secrets."""
-
-
-def database_url(explicit: str | None = None) -> str:
-    url = explicit or os.environ.get("CYCLOGRAM_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{data_dir() / 'cyclogram.db'}"
-
-
-def redact(url: str) -> str:
-    """A database URL safe to print: the password is replaced."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
 def _normalized(url: str) -> str:
@@ -50,35 +30,46 @@ def _normalized(url: str) -> str:
     return url
 
 
-@dataclass
-class Store:
-    engine: Engine
-    url: str
+def create_engine_for(store: Store) -> Engine:
+    try:
+        parsed = make_url(_normalized(store.url))
+    except Exception:  # noqa: BLE001 - any parse failure is the same user mistake
+        raise StoreError(f"адрес базы данных не распознан: {redact(store.url)}") from None
+    timeout = store.timeout
+    if store.is_sqlite:
+        engine = create_engine(parsed, connect_args={"timeout": timeout})
+        _configure_sqlite(engine, timeout)
+        return engine
+    return create_engine(
+        parsed,
+        connect_args={"connect_timeout": max(1, int(min(timeout, 10))), "options": f"-c lock_timeout={int(timeout * 1000)}"},
+        pool_pre_ping=True,
+    )
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
 
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction, holding the writers' lock from its first statement."""
-        with translate_errors(self.url):
-            with Session(self.engine, expire_on_commit=False) as session:
-                with session.begin():
-                    if not self.is_sqlite:
-                        session.exec(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))  # type: ignore[call-overload]
-                    yield session
+@contextmanager
+def write_session(store: Store) -> Iterator[Session]:
+    with translate_errors(store.url):
+        with Session(store.engine, expire_on_commit=False) as session:
+            with session.begin():
+                if not store.is_sqlite:
+                    session.exec(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))  # type: ignore[call-overload]
+                yield session
 
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A read-only transaction: a consistent snapshot, no lock on writers."""
-        with translate_errors(self.url):
-            with Session(self.engine.execution_options(cyclogram_readonly=True), expire_on_commit=False) as session:
-                with session.begin():
-                    yield session
 
-    def close(self) -> None:
-        self.engine.dispose()
+@contextmanager
+def read_session(store: Store) -> Iterator[Session]:
+    """A read-only transaction: a consistent snapshot, no lock on writers."""
+    with translate_errors(store.url):
+        with Session(store.engine.execution_options(cyclogram_readonly=True), expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+
+def session_reader(store: Store, session: Session) -> Reader:
+    """The lean reads (store/reads.py) inside a write transaction: same connection, same view."""
+    raw = session.connection().connection.dbapi_connection
+    return Reader(raw, "qmark" if store.is_sqlite else "format")
 
 
 def _configure_sqlite(engine: Engine, timeout: float) -> None:
@@ -100,47 +91,12 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def open_store(url: str | None = None, *, migrate: bool = True, timeout: float | None = None) -> Store:
-    """Open (and if needed create and migrate) the database at `url` or the default location."""
-    raw = database_url(url)
-    timeout = timeout if timeout is not None else float(os.environ.get("CYCLOGRAM_DB_TIMEOUT", DEFAULT_TIMEOUT_S))
-    try:
-        parsed = make_url(_normalized(raw))
-    except Exception:  # noqa: BLE001 - any parse failure is the same user mistake
-        raise StoreError(f"адрес базы данных не распознан: {redact(raw)}") from None
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:" and not parsed.query.get("uri"):
-            path = Path(database)
-            if url is None and not os.environ.get("CYCLOGRAM_DATABASE_URL"):
-                path.parent.mkdir(parents=True, exist_ok=True)  # our own default location
-            if not path.parent.is_dir():
-                raise StoreError(f"папка для базы данных не существует: {path.parent}")
-        engine = create_engine(parsed, connect_args={"timeout": timeout})
-        _configure_sqlite(engine, timeout)
-    elif parsed.get_backend_name() == "postgresql":
-        engine = create_engine(
-            parsed,
-            connect_args={"connect_timeout": max(1, int(min(timeout, 10))), "options": f"-c lock_timeout={int(timeout * 1000)}"},
-            pool_pre_ping=True,
-        )
-    else:
-        raise StoreError(f"поддерживаются SQLite и PostgreSQL, а не {parsed.get_backend_name()}")
-    store = Store(engine, raw)
-    if migrate:
-        migrate_to_head(store)
-    return store
-
-
 def migrate_to_head(store: Store) -> None:
-    """Bring the schema to the newest revision; cheap when it already is (no Alembic import)."""
+    """Bring the schema to the newest revision (the caller found it older: `schema_revision`)."""
     with translate_errors(store.url):
         with store.engine.connect() as connection:
-            if _is_current(connection):
-                return
-        with store.engine.connect() as connection:
             with connection.begin():  # SQLite: BEGIN IMMEDIATE, so concurrent first runs queue up
-                if store.engine.dialect.name == "postgresql":
+                if not store.is_sqlite:
                     connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
                 if _read_revision(connection) == SCHEMA_REVISION:
                     return  # another process migrated while we waited
@@ -154,8 +110,7 @@ def migrate_to_head(store: Store) -> None:
 
 
 def _read_revision(connection: Connection) -> str | None:
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
+    if connection.dialect.name == "sqlite":
         exists = connection.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
         ).first()
@@ -167,45 +122,4 @@ def _read_revision(connection: Connection) -> str | None:
     return row[0] if row else None
 
 
-def _is_current(connection: Connection) -> bool:
-    with connection.begin():
-        return _read_revision(connection) == SCHEMA_REVISION
-
-
-@contextmanager
-def translate_errors(url: str) -> Iterator[None]:
-    """Turn driver errors into messages a deputy director can act on (and never print passwords)."""
-    try:
-        yield
-    except StoreError:
-        raise
-    except OperationalError as error:
-        raise StoreError(_explain(str(error.orig) if error.orig else str(error), url)) from None
-    except DBAPIError as error:
-        raise StoreError(_explain(str(error.orig) if error.orig else str(error), url)) from None
-    except SQLAlchemyError as error:
-        raise StoreError(f"ошибка базы данных: {type(error).__name__}") from None
-
-
-def _explain(message: str, url: str) -> str:
-    lowered = message.lower()
-    where = redact(url)
-    if "database is locked" in lowered or "lock timeout" in lowered or "canceling statement due to lock" in lowered:
-        return f"база данных занята другим процессом слишком долго ({where}); повторите команду позже"
-    if "readonly database" in lowered or "read-only" in lowered:
-        return f"нет прав на запись в базу данных ({where}): проверьте права на файл и его папку"
-    if "unable to open database file" in lowered:
-        return f"не удаётся открыть файл базы данных ({where}): проверьте, что папка существует и доступна"
-    if "file is not a database" in lowered or "file is encrypted" in lowered:
-        return f"файл {where} — не база данных Cyclogram (повреждён или это другой файл)"
-    if "connection refused" in lowered or "could not connect" in lowered or "connection failed" in lowered:
-        return f"не удаётся подключиться к PostgreSQL ({where}): сервер не отвечает"
-    if "does not exist" in lowered and "database" in lowered:
-        return f"базы данных нет на сервере ({where}): создайте её (createdb)"
-    if "password authentication failed" in lowered:
-        return f"PostgreSQL не принял пароль ({where})"
-    if "audit_event is append-only" in lowered:
-        return "журнал аудита только дополняется: изменять и удалять записи нельзя"
-    if "disk" in lowered and "full" in lowered:
-        return f"нет места на диске для базы данных ({where})"
-    return f"ошибка базы данных ({where}): {message.splitlines()[0][:200]}"
+__all__ = ["create_engine_for", "migrate_to_head", "read_session", "schema_revision", "session_reader", "write_session"]

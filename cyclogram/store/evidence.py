@@ -9,12 +9,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cyclogram.engine.diagnostics import Refusal
+
 CHUNK = 1024 * 1024
 MAX_EVIDENCE_BYTES = 200 * 1024 * 1024
 
 
-class EvidenceError(Exception):
-    pass
+class EvidenceError(Refusal):
+    """An evidence file that cannot be stored (missing, too large, unreadable)."""
 
 
 @dataclass(frozen=True)

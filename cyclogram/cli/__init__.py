@@ -1,0 +1,50 @@
+"""The `cyclogram` command line: one module per command group, thin over the service layer.
+
+| module | commands |
+|---|---|
+| `roadmaps` | validate, show, plan, schema, roadmaps |
+| `tracking` | load, done, import-completions, skip, reopen, status, history, audit verify |
+| `reminders` | remind, dispatch, outbox, notify-test |
+| `calendars` | ical, feeds …, web |
+| `schedule` | serve, tick, runs (Prefect) |
+
+Exit codes, in one place: every refusal is a `Refusal` (engine/diagnostics.py) carrying its code,
+caught here once and printed as one Russian line on stderr.
+
+| code | meaning |
+|---|---|
+| 0 | done |
+| 1 | refused: errors in a roadmap, an unknown stage or person, a blocked stage, … |
+| 2 | wrong usage (unknown option, missing argument) |
+| 3 | the database cannot be used (missing, locked, unreachable, read-only) |
+| 4 | a secret is missing or its file is not private |
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from cyclogram.cli import calendars, reminders, roadmaps, schedule, tracking
+from cyclogram.engine.diagnostics import Refusal
+
+app = typer.Typer(
+    name="cyclogram",
+    help="Дорожные карты и циклограммы учебного года: проверка, сроки, напоминания.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for group in (roadmaps, tracking, reminders, calendars, schedule):
+    app.registered_commands += group.app.registered_commands
+app.add_typer(calendars.feeds_app, name="feeds")
+app.add_typer(tracking.audit_app, name="audit")
+
+
+def main() -> None:
+    try:
+        app()
+    except Refusal as refusal:
+        print(f"ошибка: {refusal}", file=sys.stderr)
+        sys.exit(refusal.exit_code)

@@ -1,0 +1,138 @@
+"""Reminders: remind, dispatch, outbox, notify-test."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cyclogram.cli._common import DatabaseOption, RoadmapArgument, console, refuse, tracker
+
+if TYPE_CHECKING:
+    from cyclogram.outbox import DispatchReport
+
+app = typer.Typer()
+
+
+class OutboxStatus(str, Enum):
+    pending = "pending"
+    failed = "failed"
+    sent = "sent"
+
+
+@app.command()
+def remind(
+    roadmap: RoadmapArgument,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="За какой день: 2024-10-14 (по умолчанию сегодня)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Только показать, что и кому ушло бы; ничего не записывать и не отправлять")] = False,
+    no_send: Annotated[bool, typer.Option("--no-send", help="Поставить в очередь, но не отправлять")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Рассчитать напоминания на день, поставить их в очередь и отправить."""
+    from cyclogram import app as services
+    from cyclogram import render
+    from cyclogram.engine import russian
+    from cyclogram.outbox import graceful_stop
+    from cyclogram.reminding import remind as remind_today
+    from cyclogram.tracker import parse_day
+
+    opened = tracker(database)
+    active = opened.active(roadmap)
+    day = parse_day(as_of, active.zone)
+    report = remind_today(
+        opened, active.id, day, services.secrets(), dry_run=dry_run, send=not no_send, stop=None if dry_run else graceful_stop()
+    )
+    if not report.working_day:
+        name = report.holiday_name
+        print(f"{russian.format_date_weekday(day)} — нерабочий день{f' ({name})' if name else ''}: напоминания не отправляются.")
+        return
+    for problem in report.problems:
+        print(f"предупреждение: {problem.message}", file=sys.stderr)
+    if dry_run:
+        console(wide=True).print(render.reminders_preview(report.outgoing, report.already_queued, report.status, day))
+        return
+    queued = report.queued
+    assert queued is not None
+    print(
+        f"{russian.format_date_weekday(day)}: напоминаний {len(report.reminders)}, новых сообщений в очереди {queued.queued}, "
+        f"уже были в очереди {queued.already}."
+    )
+    if report.sent is not None:
+        _print_dispatch(report.sent)
+
+
+def _print_dispatch(report: DispatchReport) -> None:
+    print(f"Отправлено: {report.sent}; повторим позже: {report.retrying}; не удалось совсем: {report.failed}.")
+    for error in report.errors[:20]:
+        print(f"  не отправлено: {error}", file=sys.stderr)
+
+
+@app.command("dispatch")
+def dispatch_command(
+    roadmap: Annotated[str | None, typer.Argument(help="Только эта дорожная карта", show_default=False)] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Сколько сообщений отправлять одновременно")] = 8,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Снова попробовать сообщения, которые не удалось отправить")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Отправить сообщения из очереди, срок которых наступил."""
+    from cyclogram import app as services
+    from cyclogram import outbox
+    from cyclogram.tracker import resolve_roadmap_id
+
+    opened = tracker(database)
+    roadmap_id = resolve_roadmap_id(roadmap) if roadmap else None
+    if retry_failed:
+        print(f"Снова в очереди: {outbox.retry_failed(opened.store, roadmap_id)}.")
+    report = outbox.dispatch(opened.store, services.secrets(), roadmap_id=roadmap_id, workers=workers, stop=outbox.graceful_stop())
+    _print_dispatch(report)
+
+
+@app.command("outbox")
+def outbox_command(
+    roadmap: Annotated[str | None, typer.Argument(help="Только эта дорожная карта", show_default=False)] = None,
+    status: Annotated[OutboxStatus | None, typer.Option("--status", help="pending, failed или sent")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Сколько последних сообщений показать")] = 100,
+    database: DatabaseOption = None,
+) -> None:
+    """Очередь напоминаний: что ждёт отправки, что отправлено, что не удалось."""
+    from cyclogram import render
+    from cyclogram.outbox import list_outbox
+    from cyclogram.tracker import resolve_roadmap_id
+
+    opened = tracker(database)
+    roadmap_id = resolve_roadmap_id(roadmap) if roadmap else None
+    rows = list_outbox(opened.store, status.value if status else None, roadmap_id, limit)
+    console(wide=True).print(render.outbox_table(rows))
+
+
+@app.command("notify-test")
+def notify_test(
+    roadmap: RoadmapArgument,
+    person: Annotated[str, typer.Argument(help="Ключ человека", show_default=False)],
+    database: DatabaseOption = None,
+) -> None:
+    """Отправить одно проверочное сообщение по всем каналам человека."""
+    from cyclogram import app as services
+    from cyclogram.notifiers.channels import person_channels, send
+    from cyclogram.notifiers.messages import render_test
+    from cyclogram.tracker import find_person
+
+    model = tracker(database).active(roadmap).roadmap
+    key = find_person(model, person)
+    channels, problems = person_channels(key, model.people[key], services.secrets())
+    for problem in problems:
+        print(f"предупреждение: {problem.message}")
+    if not channels:
+        raise refuse(f"у «{model.people[key].name}» нет ни одного рабочего канала")
+    message = render_test(key, model)
+    failures = 0
+    for channel in channels:
+        result = send(channel, message.subject, message.html, message.text, message.short)
+        if result.ok:
+            print(f"✓ {channel.describe()}: доставлено")
+        else:
+            failures += 1
+            print(f"✗ {channel.describe()}: {result.error}")
+    raise typer.Exit(1 if failures else 0)

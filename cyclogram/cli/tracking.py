@@ -1,0 +1,249 @@
+"""Tracking a loaded roadmap: load, done (one or many), import-completions, skip, reopen, status,
+history, audit verify."""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cyclogram.cli._common import (
+    ActorOption,
+    DatabaseOption,
+    RoadmapArgument,
+    actor,
+    console,
+    is_tty,
+    prefect_env,
+    refuse,
+    tracker,
+    width,
+    write,
+)
+
+if TYPE_CHECKING:
+    from cyclogram.recording import RecordOutcome
+
+app = typer.Typer()
+audit_app = typer.Typer(help="Проверка журнала аудита.", no_args_is_help=True)
+
+
+class StatusFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class HistoryFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="Файлы дорожных карт", show_default=False)],
+    database: DatabaseOption = None,
+    actor_key: ActorOption = None,
+) -> None:
+    """Загрузить дорожную карту или её новую версию; показать, что изменилось."""
+    from cyclogram import recording
+
+    opened = tracker(database)
+    who = actor(actor_key)
+    for path in files:
+        outcome = recording.load(opened, path, who)
+        for warning in outcome.warnings:
+            print(warning.format())
+        if outcome.unchanged:
+            print(f"{outcome.roadmap_id}: не изменилась (версия {outcome.version})")
+            continue
+        if outcome.created:
+            print(f"{outcome.roadmap_id}: загружена, версия 1")
+            continue
+        print(f"{outcome.roadmap_id}: загружена версия {outcome.version}")
+        lines = outcome.diff.lines() if outcome.diff else []
+        for line in lines or ["сроки, этапы и ответственные не изменились (изменены только тексты или комментарии)"]:
+            print(f"  {line}")
+
+
+@app.command()
+def done(
+    roadmap: RoadmapArgument,
+    stages: Annotated[list[str], typer.Argument(help="id или номера этапов (несколько — одной транзакцией)", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Кто выполнил (ключ человека из дорожной карты)", show_default=False)],
+    note: Annotated[str | None, typer.Option("--note", help="Комментарий")] = None,
+    evidence: Annotated[str | None, typer.Option("--evidence", help="Файл или ссылка, подтверждающие выполнение")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Когда выполнено: 2024-10-18 или 18.10.2024 15:30 (по умолчанию сейчас)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Отметить, хотя этап заблокирован (нужна --reason)")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Причина (для --force)")] = None,
+    occurrence: Annotated[str | None, typer.Option("--occurrence", help="Какое повторение (для этапов по месяцам, предметам, периодам)")] = None,
+    database: DatabaseOption = None,
+    actor_key: ActorOption = None,
+) -> None:
+    """Отметить этап (или несколько этапов сразу) выполненным."""
+    from cyclogram import recording
+
+    marks = [recording.Mark(stage, at, by, note, evidence, occurrence) for stage in stages]
+    outcomes = recording.done_many(tracker(database), roadmap, marks, by=by, actor=actor(actor_key), force=force, reason=reason)
+    _report(outcomes, "выполнен")
+
+
+@app.command("import-completions")
+def import_completions(
+    roadmap: RoadmapArgument,
+    file: Annotated[Path, typer.Argument(help="CSV: этап; дата; кто; комментарий; подтверждение", show_default=False)],
+    by: Annotated[str | None, typer.Option("--by", help="Кто выполнил, если в файле не указано")] = None,
+    database: DatabaseOption = None,
+    actor_key: ActorOption = None,
+) -> None:
+    """Внести отметки о выполнении из таблицы (CSV из Excel) одной транзакцией: всё или ничего."""
+    from cyclogram import recording
+    from cyclogram.completions_csv import read_marks
+
+    marks = read_marks(file)
+    outcomes = recording.done_many(tracker(database), roadmap, marks, by=by, actor=actor(actor_key))
+    _report(outcomes, "выполнен")
+    print(f"Внесено отметок: {len(outcomes)} (из {file}).")
+
+
+@app.command()
+def skip(
+    roadmap: RoadmapArgument,
+    stage: Annotated[str, typer.Argument(help="id или номер этапа", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Почему этап не нужен", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Кто решил (ключ человека)", show_default=False)],
+    occurrence: Annotated[str | None, typer.Option("--occurrence", help="Какое повторение")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Когда решено (по умолчанию сейчас)")] = None,
+    database: DatabaseOption = None,
+    actor_key: ActorOption = None,
+) -> None:
+    """Пропустить этап (для зависимых этапов считается выполненным)."""
+    from cyclogram import recording
+
+    outcome = recording.skip(tracker(database), roadmap, stage, by=by, actor=actor(actor_key), reason=reason, occurrence=occurrence, at=at)
+    _report([outcome], "пропущен")
+
+
+@app.command()
+def reopen(
+    roadmap: RoadmapArgument,
+    stage: Annotated[str, typer.Argument(help="id или номер этапа", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Почему этап снова открыт", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Кто открывает (ключ человека)", show_default=False)],
+    occurrence: Annotated[str | None, typer.Option("--occurrence", help="Какое повторение")] = None,
+    database: DatabaseOption = None,
+    actor_key: ActorOption = None,
+) -> None:
+    """Снова открыть выполненный или пропущенный этап."""
+    from cyclogram import recording
+
+    outcome = recording.reopen(tracker(database), roadmap, stage, by=by, actor=actor(actor_key), reason=reason, occurrence=occurrence)
+    _report([outcome], "снова открыт")
+
+
+def _report(outcomes: list[RecordOutcome], word: str) -> None:
+    from cyclogram.engine import russian
+
+    for outcome in outcomes:
+        stage = outcome.stage
+        label = f" ({outcome.occurrence})" if outcome.occurrence else ""
+        when = f" {russian.format_date(outcome.completion.day)}" if outcome.completion else ""
+        print(f"Этап {stage.stage.display_number}{label} «{russian.shorten(stage.stage.title, 80)}» {word}{when}. Запись журнала № {outcome.audit_seq}.")
+        if outcome.evidence:
+            print(f"Подтверждение сохранено: sha256:{outcome.evidence.sha256} ({outcome.evidence.original_name})")
+    done_ids = {o.stage.id for o in outcomes}
+    for outcome in outcomes:
+        for planned in outcome.unblocked:
+            if planned.id in done_ids:
+                continue  # marked in the same batch
+            due = f", срок до {russian.format_date_weekday(planned.due)}" if planned.due else ""
+            print(f"Теперь можно начинать этап {planned.stage.display_number} «{russian.shorten(planned.stage.title, 80)}»{due}.")
+    for outcome in outcomes:
+        if outcome.completion is not None:
+            _announce(outcome)
+
+
+def _announce(outcome: RecordOutcome) -> None:
+    """After the completion is committed: tell Prefect, if one is configured (never fatal)."""
+    if not os.environ.get("PREFECT_API_URL"):
+        return  # no server configured: importing Prefect would only cost time; the daily run catches up
+    prefect_env()
+    try:
+        from cyclogram.flows.deploy import emit_stage_completed
+
+        assert outcome.completion is not None
+        result = emit_stage_completed(outcome.roadmap_id, outcome.stage.id, outcome.completion.by, outcome.occurrence)
+        print(result.message)
+    except Exception as error:  # noqa: BLE001 - the completion is already recorded
+        print(f"Prefect: событие не отправлено ({type(error).__name__}); ежедневный прогон всё учтёт.")
+
+
+@app.command()
+def status(
+    roadmap: RoadmapArgument,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="На какую дату: 2024-10-16 (по умолчанию сегодня)")] = None,
+    person: Annotated[str | None, typer.Option("--person", help="Только этапы этого человека (ключ)")] = None,
+    output: Annotated[StatusFormat, typer.Option("--format", "-f", help="table, json или csv (для Excel)")] = StatusFormat.table,
+    wide: Annotated[bool, typer.Option("--wide", help="Полная таблица с переносами вместо строки на этап")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Где мы сейчас: статус каждого этапа, прогресс по разделам, просрочки."""
+    from cyclogram import render
+    from cyclogram.tracker import parse_day, status_of
+
+    active, completions = tracker(database).completions(roadmap)
+    if person is not None and person not in active.roadmap.people:
+        raise refuse(f"в дорожной карте нет человека «{person}»")
+    result = status_of(active, completions, parse_day(as_of, active.zone))
+    if output is StatusFormat.json:
+        write(render.status_json(result, person))
+    elif output is StatusFormat.csv:
+        write(render.status_csv(result, person))
+    elif wide:
+        console(wide=True).print(render.status_view(result, person))
+    else:
+        write(render.status_lines(result, width(), person, color=is_tty()))
+
+
+@app.command()
+def history(
+    roadmap: Annotated[str | None, typer.Argument(help="id дорожной карты (по умолчанию все)", show_default=False)] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Только этот этап (id)")] = None,
+    person: Annotated[str | None, typer.Option("--person", help="Только действия этого человека")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="С даты: 2024-10-01")] = None,
+    output: Annotated[HistoryFormat, typer.Option("--format", "-f", help="table, csv или json")] = HistoryFormat.table,
+    database: DatabaseOption = None,
+) -> None:
+    """Журнал изменений: загрузки версий, выполнения, пропуски, переоткрытия."""
+    from cyclogram import render
+    from cyclogram.store.audit import HistoryFilter
+
+    records = tracker(database).history(HistoryFilter(roadmap, stage, person, since))
+    if output is HistoryFormat.json:
+        write(render.history_json(records))
+    elif output is HistoryFormat.csv:
+        write(render.history_csv(records))
+    else:
+        console(wide=True).print(render.history_table(records))
+
+
+@audit_app.command("verify")
+def audit_verify(database: DatabaseOption = None) -> None:
+    """Проверить журнал (цепочку хэшей: изменённые, удалённые, переставленные записи) и файлы подтверждений."""
+    opened = tracker(database)
+    result = opened.verify()
+    files, problems = opened.verify_evidence()
+    if result.ok:
+        print(f"Журнал цел: проверено записей — {result.checked}.")
+    else:
+        print(f"Журнал нарушен: {result.problem}. Проверено целых записей до нарушения: {result.checked}.")
+    for problem in problems:
+        print(f"Подтверждения: {problem}.")
+    if not problems:
+        print(f"Файлы подтверждений целы: {files}.")
+    raise typer.Exit(0 if result.ok and not problems else 1)
+

@@ -1,0 +1,89 @@
+"""Today's reminders, the one use case: status → working day? → due reminders → compose → enqueue → dispatch.
+
+Called by `cyclogram remind`, by the daily flow (`flows.roadmap.send_reminders`) and by the
+event-driven "можно начинать" flow (`flows.roadmap.notify_unblocked`, with `only=` and
+`immediate=True`), so the rules are written once. The caller may hand in a status it has already
+computed for the same day (the daily flow computes one per run); otherwise it is read here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from threading import Event
+
+from cyclogram import outbox
+from cyclogram.engine.reminders import Reminder, due_reminders, without_duplicates
+from cyclogram.engine.status import RoadmapStatus
+from cyclogram.notifiers.channels import ChannelProblem
+from cyclogram.notifiers.secrets import Secrets
+from cyclogram.tracker import Tracker
+
+
+@dataclass
+class RemindReport:
+    day: dt.date
+    status: RoadmapStatus
+    working_day: bool = True
+    reminders: list[Reminder] = field(default_factory=list)
+    outgoing: list[outbox.Outgoing] = field(default_factory=list)
+    problems: list[ChannelProblem] = field(default_factory=list)
+    already_queued: set[str] = field(default_factory=set)  # item keys (dry runs only)
+    queued: outbox.EnqueueReport | None = None
+    sent: outbox.DispatchReport | None = None
+
+    @property
+    def holiday_name(self) -> str | None:
+        return self.status.plan.calendar.holiday_name(self.day)
+
+    @property
+    def delivered_all(self) -> bool:
+        """Nothing left waiting or failed in what this run tried to send."""
+        return self.sent is None or not (self.sent.retrying or self.sent.failed)
+
+
+def remind(
+    tracker: Tracker,
+    roadmap_ref: str,
+    day: dt.date,
+    secrets: Secrets,
+    *,
+    status: RoadmapStatus | None = None,
+    only: Callable[[Reminder], bool] | None = None,
+    dry_run: bool = False,
+    send: bool = True,
+    immediate: bool = False,
+    workers: int = 8,
+    ignore_backoff: bool = False,
+    stop: Event | None = None,
+    dispatch_guard: Callable[[], AbstractContextManager[object]] | None = None,
+) -> RemindReport:
+    """Compute `day`'s reminders of a roadmap and queue (and send) them; see module docstring.
+
+    `dry_run`: compose only, and say which messages are queued already; nothing is written.
+    `dispatch_guard`: wraps sending (the flows take Prefect's global concurrency slot in it).
+    """
+    if status is None:
+        status = tracker.status(roadmap_ref, day)
+    roadmap_id = status.plan.roadmap.id
+    report = RemindReport(day, status)
+    if not status.plan.calendar.is_working_day(day):
+        report.working_day = False
+        return report
+    reminders = without_duplicates(due_reminders(status))
+    if only is not None:
+        reminders = [r for r in reminders if only(r)]
+    report.reminders = reminders
+    report.outgoing, report.problems = outbox.compose(status, reminders, secrets, digest=False if immediate else None, immediate=immediate)
+    if dry_run:
+        report.already_queued = outbox.queued_item_keys(tracker.store, [k for o in report.outgoing for k in o.item_keys])
+        return report
+    report.queued = outbox.enqueue(tracker.store, report.outgoing, roadmap_id)
+    if send:
+        with (dispatch_guard or nullcontext)():
+            report.sent = outbox.dispatch(
+                tracker.store, secrets, roadmap_id=roadmap_id, workers=workers, ignore_backoff=ignore_backoff, stop=stop
+            )
+    return report

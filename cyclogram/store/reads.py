@@ -1,0 +1,85 @@
+"""The reads every command makes, as plain SQL on a `Reader` (no ORM; see store/connect.py).
+
+Column lists are spelled out: a version's YAML text (megabytes for a large roadmap) is fetched only
+when its compiled snapshot has to be rebuilt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from cyclogram.store.connect import Reader
+
+
+@dataclass(frozen=True)
+class RoadmapInfo:
+    id: str
+    title: str
+    current_version: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    roadmap_id: str
+    version: int
+    content_hash: str  # sha256 of the YAML text
+    source_path: str
+    loaded_by: str
+    loaded_at: str
+
+
+class StateInfo(NamedTuple):
+    """A stage occurrence's recorded outcome (table stage_state); a named tuple, built per row."""
+
+    stage_id: str
+    occurrence: str
+    state: str  # done | skipped | open
+    at: str | None
+    by: str | None
+    note: str | None
+    evidence: str | None
+    forced: bool
+    reason: str | None
+    audit_seq: int
+
+
+def roadmap(reader: Reader, roadmap_id: str) -> RoadmapInfo | None:
+    row = reader.row("SELECT id, title, current_version, created_at FROM roadmap WHERE id = ?", (roadmap_id,))
+    return RoadmapInfo(str(row[0]), str(row[1]), int(row[2]), str(row[3])) if row else None
+
+
+def roadmaps(reader: Reader) -> list[RoadmapInfo]:
+    rows = reader.rows("SELECT id, title, current_version, created_at FROM roadmap ORDER BY id")
+    return [RoadmapInfo(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
+
+
+def version(reader: Reader, roadmap_id: str, number: int) -> VersionInfo | None:
+    row = reader.row(
+        "SELECT roadmap_id, version, content_hash, source_path, loaded_by, loaded_at FROM roadmap_version "
+        "WHERE roadmap_id = ? AND version = ?",
+        (roadmap_id, number),
+    )
+    return VersionInfo(str(row[0]), int(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5])) if row else None
+
+
+def version_text(reader: Reader, roadmap_id: str, number: int) -> str | None:
+    row = reader.row("SELECT yaml_text FROM roadmap_version WHERE roadmap_id = ? AND version = ?", (roadmap_id, number))
+    return str(row[0]) if row else None
+
+
+def stage_states(reader: Reader, roadmap_id: str, *, closed_only: bool = True) -> list[StateInfo]:
+    """The recorded outcomes of a roadmap's stages (by default only done and skipped ones)."""
+    condition = " AND state <> 'open'" if closed_only else ""
+    rows = reader.rows(
+        'SELECT stage_id, occurrence, state, at, "by", note, evidence, forced, reason, audit_seq FROM stage_state '
+        f"WHERE roadmap_id = ?{condition}",
+        (roadmap_id,),
+    )
+    return [StateInfo._make(row) for row in rows]
+
+
+def audit_head(reader: Reader) -> tuple[int, str]:
+    row = reader.row("SELECT seq, hash FROM audit_head WHERE id = 1")
+    return (int(row[0]), str(row[1])) if row else (0, "")
