@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench schema clean
+.PHONY: demo test lint typecheck bench schema clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Cyclogram needs Python 3.11 or newer (Prefect 3 does); set PYTHON=python3.11")'
@@ -22,8 +22,21 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	CLI=$(BIN)/cyclogram PY=$(BIN)/python demo/run.sh
 
-test: $(STAMP)
+test: lint typecheck
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# mypy sees the installed layout (cyclogram.engine, …) through a tree of links, since the package
+# maps top-level folders onto cyclogram.* (pyproject.toml); strict on engine/ (pyproject.toml).
+TYPECHECK := build/typecheck
+typecheck: $(STAMP)
+	@rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/cyclogram
+	@for f in cyclogram/*; do ln -s "$(CURDIR)/$$f" $(TYPECHECK)/cyclogram/; done
+	@for d in engine notifiers flows; do ln -s "$(CURDIR)/$$d" $(TYPECHECK)/cyclogram/$$d; done
+	cd $(TYPECHECK) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p cyclogram
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_validate.py
@@ -38,4 +51,4 @@ schema: $(STAMP)
 	$(BIN)/cyclogram schema -o docs/roadmap.schema.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .demo
+	rm -rf $(VENV) .pytest_cache .demo build

@@ -23,12 +23,11 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from cyclogram import outbox
-from cyclogram.store import open_store
-from cyclogram import recording
-from cyclogram.tracker import Tracker
+from cyclogram import outbox, recording
 from cyclogram.engine.reminders import due_reminders, without_duplicates
 from cyclogram.notifiers.secrets import Secrets
+from cyclogram.store import open_store
+from cyclogram.tracker import Tracker
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000"))
 PEOPLE = 50
@@ -48,10 +47,19 @@ class Inbox:
 
 
 def roadmap_text(stages: int) -> str:
-    lines = ["id: bench-dispatch", "title: Нагрузка на рассылку", "academic_year: 2024-2025", "timezone: Europe/Moscow", "people:"]
+    lines = [
+        "id: bench-dispatch",
+        "title: Нагрузка на рассылку",
+        "academic_year: 2024-2025",
+        "timezone: Europe/Moscow",
+        "people:",
+    ]
     lines += [f"  p{i}: {{name: Сотрудник {i}, contacts: {{email: p{i}@school.example}}}}" for i in range(PEOPLE)]
     lines.append("stages:")
-    lines += [f"  - {{id: s{i}, title: Этап {i} — сдать отчёт, due: {DAY.isoformat()}, responsible: [p{i % PEOPLE}]}}" for i in range(stages)]
+    lines += [
+        f"  - {{id: s{i}, title: Этап {i} — сдать отчёт, due: {DAY.isoformat()}, responsible: [p{i % PEOPLE}]}}"
+        for i in range(stages)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -106,27 +114,46 @@ def main() -> None:
                 inbox.keys.clear()
                 url, queued = fresh_queue(workdir, f"w{workers}", secrets)
                 start = time.perf_counter()
-                run = subprocess.run([sys.executable, "-c", DISPATCHER, url, sender, str(workers), "300"], env=env, capture_output=True, text=True, timeout=1200)
+                run = subprocess.run(
+                    [sys.executable, "-c", DISPATCHER, url, sender, str(workers), "300"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=1200,
+                )
                 elapsed = time.perf_counter() - start
                 assert run.returncode == 0, run.stderr
                 sent = int(run.stdout.split()[-1])
                 dupes = sum(1 for n in inbox.keys.values() if n > 1)
-                print(f"{queued} emails, {workers:2d} sending thread(s): {elapsed:6.1f} s, {sent / elapsed:6.1f} msg/s "
-                      f"(sent {sent}, received {sum(inbox.keys.values())}, duplicates {dupes}; includes ~1 s process start)")
+                print(
+                    f"{queued} emails, {workers:2d} sending thread(s): {elapsed:6.1f} s, {sent / elapsed:6.1f} msg/s "
+                    f"(sent {sent}, received {sum(inbox.keys.values())}, duplicates {dupes}; includes ~1 s process start)"
+                )
 
             for name, signum in (("SIGTERM", signal.SIGTERM), ("SIGKILL", signal.SIGKILL)):
                 # Stop a dispatcher mid-run, then let another take over (after the lease, if needed).
                 inbox.keys.clear()
                 url, queued = fresh_queue(workdir, f"kill-{name}", secrets)
                 lease = 3.0
-                victim = subprocess.Popen([sys.executable, "-c", DISPATCHER, url, sender, "8", str(lease)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                victim = subprocess.Popen(
+                    [sys.executable, "-c", DISPATCHER, url, sender, "8", str(lease)],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
                 while sum(inbox.keys.values()) < queued // 3:
                     time.sleep(0.005)
                 victim.send_signal(signum)
                 victim.wait()
                 at_kill = sum(inbox.keys.values())
                 time.sleep(lease + 0.5)
-                survivor = subprocess.run([sys.executable, "-c", DISPATCHER, url, sender, "8", str(lease)], env=env, capture_output=True, text=True, timeout=600)
+                survivor = subprocess.run(
+                    [sys.executable, "-c", DISPATCHER, url, sender, "8", str(lease)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                )
                 assert survivor.returncode == 0, survivor.stderr
                 store = open_store(url)
                 rows = outbox.list_outbox(store, limit=100_000)
@@ -135,8 +162,10 @@ def main() -> None:
                 duplicates = sum(n - 1 for n in inbox.keys.values() if n > 1)
                 losses = len(expected - set(inbox.keys))
                 unsent = sum(1 for row in rows if row.status != "sent")
-                print(f"{name} after {at_kill} of {queued} delivered, a second dispatcher finished the rest: "
-                      f"duplicates {duplicates}, losses {losses}, rows not marked sent {unsent}")
+                print(
+                    f"{name} after {at_kill} of {queued} delivered, a second dispatcher finished the rest: "
+                    f"duplicates {duplicates}, losses {losses}, rows not marked sent {unsent}"
+                )
     finally:
         controller.stop()
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from cyclogram.store import open_store
 from cyclogram import recording
+from cyclogram.store import open_store
 from cyclogram.tracker import Tracker
 
 COMMANDS = int(os.environ.get("BENCH_DONE_COMMANDS", "1000"))
@@ -27,8 +27,13 @@ PG_ADMIN = os.environ.get("CYCLOGRAM_TEST_PG", "postgresql+psycopg://postgres@12
 
 def roadmap_text(stages: int) -> str:
     lines = [
-        "id: bench-done", "title: Нагрузочная дорожная карта", "academic_year: 2024-2025", "timezone: Europe/Moscow",
-        "people:", "  volkova: {name: Волкова Л.А., contacts: {email: v@school.example}}", "stages:",
+        "id: bench-done",
+        "title: Нагрузочная дорожная карта",
+        "academic_year: 2024-2025",
+        "timezone: Europe/Moscow",
+        "people:",
+        "  volkova: {name: Волкова Л.А., contacts: {email: v@school.example}}",
+        "stages:",
     ]
     lines += [f"  - {{id: s{i}, title: Этап {i}, due: 2024-10-{1 + i % 28:02d}, responsible: [volkova]}}" for i in range(stages)]
     return "\n".join(lines) + "\n"

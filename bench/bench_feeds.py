@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import synthetic_roadmap  # noqa: E402
+from generate import synthetic_roadmap
 
-from cyclogram.engine.status import compute_status  # noqa: E402
-from cyclogram.engine.tracking import Completion, CompletionState  # noqa: E402
-from cyclogram.engine.validation import check_text  # noqa: E402
-from cyclogram.notifiers.ical import EventCache, build_specs, render_calendar  # noqa: E402
+from cyclogram.engine.status import compute_status
+from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.engine.validation import check_text
+from cyclogram.notifiers.ical import EventCache, build_specs, render_calendar
 
 CONCURRENCY, REQUESTS_PER_CLIENT = 50, 20
 
@@ -51,12 +51,16 @@ def big_feed() -> None:
     done = Completion("s5000", CompletionState.DONE, dt.datetime(2024, 9, 30, 12, tzinfo=ZoneInfo(roadmap.timezone)), "p1")
     changed_status, t_status = timed(lambda: compute_status(roadmap, [done], moment))
     (changed_specs, _), t_specs2 = timed(lambda: build_specs(changed_status))
-    changed = sum(1 for a, b in zip(specs, changed_specs) if a.content_hash != b.content_hash)
+    changed = sum(1 for a, b in zip(specs, changed_specs, strict=True) if a.content_hash != b.content_hash)
     _, t_warm = timed(lambda: render_calendar(changed_specs, name="x", timezone=roadmap.timezone, cache=cache))
     print(f"10,000-stage roadmap → {len(specs)} events, {len(body) / 1024 / 1024:.1f} MB")
-    print(f"  full build: specs {t_specs * 1000:.0f} ms + serialize {t_cold * 1000:.0f} ms (no cache: {t_uncached * 1000:.0f} ms)")
-    print(f"  one stage changed ({changed} event(s) differ): status {t_status * 1000:.0f} ms + specs {t_specs2 * 1000:.0f} ms "
-          f"+ serialize {t_warm * 1000:.0f} ms = {(t_status + t_specs2 + t_warm) * 1000:.0f} ms (goal < 1000 ms)")
+    print(
+        f"  full build: specs {t_specs * 1000:.0f} ms + serialize {t_cold * 1000:.0f} ms (no cache: {t_uncached * 1000:.0f} ms)"
+    )
+    print(
+        f"  one stage changed ({changed} event(s) differ): status {t_status * 1000:.0f} ms + specs {t_specs2 * 1000:.0f} ms "
+        f"+ serialize {t_warm * 1000:.0f} ms = {(t_status + t_specs2 + t_warm) * 1000:.0f} ms (goal < 1000 ms)"
+    )
 
 
 def roadmap_300() -> str:
@@ -64,7 +68,10 @@ def roadmap_300() -> str:
     lines += [f"  p{i}: {{name: Сотрудник {i}, contacts: {{email: p{i}@school.example}}}}" for i in range(10)]
     lines.append("stages:")
     start = dt.date(2024, 9, 2)
-    lines += [f"  - {{id: s{i}, title: Этап {i} — подготовить справку, due: {(start + dt.timedelta(days=i)).isoformat()}, responsible: [p{i % 10}]}}" for i in range(300)]
+    lines += [
+        f"  - {{id: s{i}, title: Этап {i} — подготовить справку, due: {(start + dt.timedelta(days=i)).isoformat()}, responsible: [p{i % 10}]}}"
+        for i in range(300)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -81,10 +88,14 @@ def http_latency() -> None:
         path = Path(tmp) / "feed.yaml"
         path.write_text(roadmap_300(), encoding="utf-8")
         subprocess.run([*cli, "load", str(path)], env=env, check=True, capture_output=True)
-        url = subprocess.run([*cli, "feeds", "create", "feed-300"], env=env, check=True, capture_output=True, text=True).stdout.strip()
+        url = subprocess.run(
+            [*cli, "feeds", "create", "feed-300"], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
         token_path = "/calendars/" + url.rsplit("/calendars/", 1)[1]
         port = free_port()
-        server = subprocess.Popen([*cli, "web", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*cli, "web", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             for _ in range(200):
                 try:
@@ -124,8 +135,10 @@ def http_latency() -> None:
                 latencies.sort()
                 p50 = statistics.median(latencies) * 1000
                 p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-                print(f"HTTP feed, {events} events ({len(body) // 1024} KB), {CONCURRENCY} concurrent clients × {REQUESTS_PER_CLIENT}, "
-                      f"{label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms, {len(latencies) / wall:.0f} req/s")
+                print(
+                    f"HTTP feed, {events} events ({len(body) // 1024} KB), {CONCURRENCY} concurrent clients × {REQUESTS_PER_CLIENT}, "
+                    f"{label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms, {len(latencies) / wall:.0f} req/s"
+                )
         finally:
             server.terminate()
             server.wait()

@@ -21,7 +21,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import synthetic_roadmap  # noqa: E402
+from generate import synthetic_roadmap
 
 SIZES = [int(n) for n in os.environ.get("BENCH_FLOW_SIZES", "30,300,3000").split(",")]
 
@@ -46,7 +46,9 @@ def main() -> None:
             start = time.perf_counter()
             roadmap_tick("spt-usolye-2024", day, None, False)
             samples.append(time.perf_counter() - start)
-        print(f"СПТ (28 stages) daily tick, detailed tags: {samples[0]:.1f} s first (server start-up), then {statistics.median(samples[1:]):.2f} s")
+        print(
+            f"СПТ (28 stages) daily tick, detailed tags: {samples[0]:.1f} s first (server start-up), then {statistics.median(samples[1:]):.2f} s"
+        )
         quick = []
         for day in ("2024-10-17", "2024-10-18"):
             start = time.perf_counter()
@@ -55,7 +57,10 @@ def main() -> None:
         print(f"СПТ daily tick, roadmap tag only: {statistics.median(quick):.2f} s")
         for size in SIZES:
             path = Path(tmp) / f"synthetic-{size}.yaml"
-            path.write_text(synthetic_roadmap(size, per_section=min(100, size)).replace("id: synthetic", f"id: synthetic-{size}"), encoding="utf-8")
+            path.write_text(
+                synthetic_roadmap(size, per_section=min(100, size)).replace("id: synthetic", f"id: synthetic-{size}"),
+                encoding="utf-8",
+            )
             recording.load(tracker, path, "bench")
             roadmap = tracker.active(f"synthetic-{size}").roadmap
             start = time.perf_counter()
@@ -67,9 +72,11 @@ def main() -> None:
                 roadmap_tick(f"synthetic-{size}", day, None, False, detailed_tags=False)
                 times.append(time.perf_counter() - start)
             flow_s = times[-1]
-            print(f"{size:5d} stages: flow run {flow_s:7.1f} s = {flow_s / size * 1000:6.1f} ms/stage; "
-                  f"engine alone {engine_s * 1000:7.1f} ms = {engine_s / size * 1000:5.2f} ms/stage "
-                  f"(Prefect overhead ×{flow_s / max(engine_s, 1e-9):.0f})")
+            print(
+                f"{size:5d} stages: flow run {flow_s:7.1f} s = {flow_s / size * 1000:6.1f} ms/stage; "
+                f"engine alone {engine_s * 1000:7.1f} ms = {engine_s / size * 1000:5.2f} ms/stage "
+                f"(Prefect overhead ×{flow_s / max(engine_s, 1e-9):.0f})"
+            )
 
 
 if __name__ == "__main__":

@@ -13,14 +13,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import synthetic_roadmap  # noqa: E402
+from generate import synthetic_roadmap
 
-from cyclogram.engine.checks import check_references  # noqa: E402
-from cyclogram.engine.loader import load_file  # noqa: E402
-from cyclogram.engine.plan import compute_plan  # noqa: E402
-from cyclogram.engine.gcpause import gc_paused  # noqa: E402
-from cyclogram.engine.validation import check_file  # noqa: E402
-from cyclogram.engine.workcalendar import WorkCalendar  # noqa: E402
+from cyclogram.engine.checks import check_references
+from cyclogram.engine.gcpause import gc_paused
+from cyclogram.engine.loader import load_file
+from cyclogram.engine.plan import compute_plan
+from cyclogram.engine.validation import check_file
+from cyclogram.engine.workcalendar import WorkCalendar
 
 STAGES = 10_000
 RUNS = 5
@@ -32,7 +32,13 @@ def main() -> None:
         path = Path(tmp) / "big.yaml"
         path.write_text(text, encoding="utf-8")
         WorkCalendar.russia()  # calendar cache warm, as in real use
-        phases: dict[str, list[float]] = {"load (YAML+schema)": [], "reference checks": [], "plan": [], "sum of phases": [], "check_file (as the CLI)": []}
+        phases: dict[str, list[float]] = {
+            "load (YAML+schema)": [],
+            "reference checks": [],
+            "plan": [],
+            "sum of phases": [],
+            "check_file (as the CLI)": [],
+        }
         for _ in range(RUNS):
             with gc_paused():  # as check_file does
                 t0 = time.perf_counter()

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import synthetic_roadmap  # noqa: E402
+from generate import synthetic_roadmap
 
-from cyclogram.engine.status import compute_status  # noqa: E402
-from cyclogram.engine.tracking import Completion, CompletionState  # noqa: E402
-from cyclogram.engine.validation import check_text  # noqa: E402
+from cyclogram.engine.status import compute_status
+from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.engine.validation import check_text
 
 STAGES, COMPLETIONS, RUNS = 10_000, 5_000, 5
 
@@ -43,9 +43,11 @@ def main() -> None:
         samples.append(time.perf_counter() - start)
     counts = {s.value: n for s, n in result.counts().items() if n}
     median = statistics.median(samples)
-    print(f"status of {STAGES} stages with {COMPLETIONS} completions: median {median * 1000:.0f} ms "
-          f"(min {min(samples) * 1000:.0f}, max {max(samples) * 1000:.0f}; {RUNS} runs) — goal < 500 ms: "
-          f"{'met' if median < 0.5 else 'NOT met'}")
+    print(
+        f"status of {STAGES} stages with {COMPLETIONS} completions: median {median * 1000:.0f} ms "
+        f"(min {min(samples) * 1000:.0f}, max {max(samples) * 1000:.0f}; {RUNS} runs) — goal < 500 ms: "
+        f"{'met' if median < 0.5 else 'NOT met'}"
+    )
     print(f"  statuses: {counts}")
 
 

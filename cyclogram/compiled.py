@@ -169,7 +169,9 @@ class CompiledRoadmaps:
 
         with gc_paused():
             payload = pickle.dumps((compiled.roadmap, compiled.plan), protocol=pickle.HIGHEST_PROTOCOL)
-        header = b" ".join([MAGIC, str(FORMAT).encode(), snapshot_key(content_hash).encode(), hashlib.sha256(payload).hexdigest().encode()])
+        header = b" ".join(
+            [MAGIC, str(FORMAT).encode(), snapshot_key(content_hash).encode(), hashlib.sha256(payload).hexdigest().encode()]
+        )
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             write_atomically(path, header + b"\n" + payload, mode=0o600)

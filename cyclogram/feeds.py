@@ -72,7 +72,9 @@ class Feeds:
 
     # --- tokens ---------------------------------------------------------------------------------
 
-    def create(self, roadmap_ref: str, actor: str, *, person: str | None = None, role: str | None = None, todo: bool = False) -> Feed:
+    def create(
+        self, roadmap_ref: str, actor: str, *, person: str | None = None, role: str | None = None, todo: bool = False
+    ) -> Feed:
         if person and role:
             raise TrackingError("укажите либо --person, либо --role")
         active = self.tracker.active(roadmap_ref)
@@ -84,10 +86,20 @@ class Feeds:
         scope, key = ("person", person) if person else ("role", role) if role else ("roadmap", None)
         token = random_secrets.token_urlsafe(24)
         with self.store.write() as session:
-            row = FeedRow(token=token, roadmap_id=active.row.id, scope=scope, scope_key=key, todo=todo, created_at=audit.utc_now(), created_by=actor)
+            row = FeedRow(
+                token=token,
+                roadmap_id=active.row.id,
+                scope=scope,
+                scope_key=key,
+                todo=todo,
+                created_at=audit.utc_now(),
+                created_by=actor,
+            )
             session.add(row)
             session.flush()
-            audit.append_event(session, actor, "feed.created", {"token": _short(token), "scope": scope, "key": key, "todo": todo}, active.row.id)
+            audit.append_event(
+                session, actor, "feed.created", {"token": _short(token), "scope": scope, "key": key, "todo": todo}, active.row.id
+            )
         return _feed(row)
 
     def list(self, roadmap_ref: str | None = None, include_revoked: bool = False) -> list[Feed]:
@@ -112,14 +124,21 @@ class Feeds:
         with self.store.write() as session:
             old = self._find(session, token)
             new = FeedRow(
-                token=random_secrets.token_urlsafe(24), roadmap_id=old.roadmap_id, scope=old.scope, scope_key=old.scope_key,
-                todo=old.todo, created_at=audit.utc_now(), created_by=actor,
+                token=random_secrets.token_urlsafe(24),
+                roadmap_id=old.roadmap_id,
+                scope=old.scope,
+                scope_key=old.scope_key,
+                todo=old.todo,
+                created_at=audit.utc_now(),
+                created_by=actor,
             )
             old.revoked_at, old.replaced_by = new.created_at, new.token
             session.add(old)
             session.add(new)
             session.flush()
-            audit.append_event(session, actor, "feed.rotated", {"old": _short(old.token), "new": _short(new.token)}, old.roadmap_id)
+            audit.append_event(
+                session, actor, "feed.rotated", {"old": _short(old.token), "new": _short(new.token)}, old.roadmap_id
+            )
             return _feed(new)
 
     def _find(self, session, token: str) -> FeedRow:  # type: ignore[no-untyped-def]
@@ -141,8 +160,14 @@ class Feeds:
     # --- building -------------------------------------------------------------------------------
 
     def build(
-        self, roadmap_ref: str, *, people: tuple[str, ...] | None = None, todo: bool = False,
-        as_of: dt.date | None = None, name_suffix: str = "", active: ActiveRoadmap | None = None,
+        self,
+        roadmap_ref: str,
+        *,
+        people: tuple[str, ...] | None = None,
+        todo: bool = False,
+        as_of: dt.date | None = None,
+        name_suffix: str = "",
+        active: ActiveRoadmap | None = None,
         snapshot: Snapshot | None = None,
     ) -> BuiltFeed:
         """The calendar bytes for a roadmap (or the given people's part of it). `active`: the
@@ -161,11 +186,13 @@ class Feeds:
         if snapshot is None or snapshot.status.moment != day:
             snapshot = self.tracker.snapshot(active.id, day)
         status, completions = snapshot.status, snapshot.completions
-        specs, skipped = build_specs(status, people=set(people) if people is not None else None, todo=todo, completions=completions)
+        specs, skipped = build_specs(
+            status, people=set(people) if people is not None else None, todo=todo, completions=completions
+        )
         versions = self._versions(active.id, specs)
         name = active.roadmap.title + (f" — {name_suffix}" if name_suffix else "")
         body = render_calendar(specs, name=name, timezone=active.roadmap.timezone, versions=versions, cache=self.events)
-        modified = max((v[1] for v in versions.values()), default=dt.datetime.now(dt.timezone.utc))
+        modified = max((v[1] for v in versions.values()), default=dt.datetime.now(dt.UTC))
         built = BuiltFeed(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', modified, tuple(skipped), len(specs))
         with self._lock:
             self._built[key] = (state, built)
@@ -183,7 +210,9 @@ class Feeds:
             suffix = role.title if role else str(feed.scope_key)
         else:
             people, suffix = None, ""
-        return self.build(feed.roadmap_id, people=people, todo=feed.todo, as_of=as_of, name_suffix=suffix, active=active, snapshot=snapshot)
+        return self.build(
+            feed.roadmap_id, people=people, todo=feed.todo, as_of=as_of, name_suffix=suffix, active=active, snapshot=snapshot
+        )
 
     def _versions(self, roadmap_id: str, specs: list[EventSpec]) -> dict[str, tuple[int, dt.datetime]]:
         """SEQUENCE/LAST-MODIFIED per component; bumped (and written) only for changed content."""
@@ -192,14 +221,23 @@ class Feeds:
                 (row.uid, row.component): row
                 for row in session.exec(select(CalendarVersionRow).where(CalendarVersionRow.roadmap_id == roadmap_id))
             }
-        changed = [s for s in specs if (s.uid, s.component) not in rows or rows[(s.uid, s.component)].content_hash != s.content_hash]
+        changed = [
+            s for s in specs if (s.uid, s.component) not in rows or rows[(s.uid, s.component)].content_hash != s.content_hash
+        ]
         if changed:
             now = audit.utc_now()
             with self.store.write() as session:
                 for spec in changed:
                     row = session.get(CalendarVersionRow, (roadmap_id, spec.uid, spec.component))
                     if row is None:
-                        row = CalendarVersionRow(roadmap_id=roadmap_id, uid=spec.uid, component=spec.component, content_hash=spec.content_hash, sequence=0, last_modified=now)
+                        row = CalendarVersionRow(
+                            roadmap_id=roadmap_id,
+                            uid=spec.uid,
+                            component=spec.component,
+                            content_hash=spec.content_hash,
+                            sequence=0,
+                            last_modified=now,
+                        )
                     elif row.content_hash != spec.content_hash:
                         row.content_hash, row.sequence, row.last_modified = spec.content_hash, row.sequence + 1, now
                     session.add(row)
@@ -220,4 +258,4 @@ class BuiltFeed:
 
     @property
     def last_modified_http(self) -> str:
-        return format_datetime(self.last_modified.astimezone(dt.timezone.utc).replace(microsecond=0), usegmt=True)
+        return format_datetime(self.last_modified.astimezone(dt.UTC).replace(microsecond=0), usegmt=True)

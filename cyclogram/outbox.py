@@ -36,15 +36,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from cyclogram.store import audit
-from cyclogram.store import Store
-from cyclogram.store.tables import OutboxItemRow, OutboxRow
 from cyclogram.engine.model import Contacts, Person
 from cyclogram.engine.reminders import Reminder
 from cyclogram.engine.status import RoadmapStatus
 from cyclogram.notifiers.channels import Channel, ChannelProblem, person_channels, redact, send
 from cyclogram.notifiers.messages import Message, render_digest, render_reminder
 from cyclogram.notifiers.secrets import Secrets
+from cyclogram.store import Store, audit
+from cyclogram.store.tables import OutboxItemRow, OutboxRow
 
 DEFAULT_LEASE_S = 300.0
 DEFAULT_MAX_ATTEMPTS = 20
@@ -53,7 +52,7 @@ FIRST_BACKOFF_S = 60
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,11 @@ def sending_moment(status: RoadmapStatus, day: dt.date) -> str:
 
 
 def compose(
-    status: RoadmapStatus, reminders: Iterable[Reminder], secrets: Secrets, *, digest: bool | None = None,
+    status: RoadmapStatus,
+    reminders: Iterable[Reminder],
+    secrets: Secrets,
+    *,
+    digest: bool | None = None,
     immediate: bool = False,
 ) -> tuple[list[Outgoing], list[ChannelProblem]]:
     """Messages for today's reminders on every channel of every recipient (no database access).
@@ -167,13 +170,22 @@ def enqueue(store: Store, outgoing: Iterable[Outgoing], roadmap_id: str) -> Enqu
                 item = Outgoing(tuple(fresh), item.person, item.channel, item.message, item.not_before)
             first = item.reminders[0]
             row = OutboxRow(
-                dedupe_key=item.dedupe_key, roadmap_id=roadmap_id, person=item.person,
-                channel_kind=item.channel.kind, channel_key=item.channel.key, channel_target=item.channel.target,
-                kind=item.kind, stage_id=first.stage_id if len(item.reminders) == 1 else None,
+                dedupe_key=item.dedupe_key,
+                roadmap_id=roadmap_id,
+                person=item.person,
+                channel_kind=item.channel.kind,
+                channel_key=item.channel.key,
+                channel_target=item.channel.target,
+                kind=item.kind,
+                stage_id=first.stage_id if len(item.reminders) == 1 else None,
                 occurrence=first.occurrence if len(item.reminders) == 1 else "",
                 due=first.due.isoformat() if first.due and len(item.reminders) == 1 else None,
-                subject=item.message.subject, body_text=item.message.text, body_html=item.message.html,
-                body_short=item.message.short, not_before=item.not_before, next_attempt_at=item.not_before,
+                subject=item.message.subject,
+                body_text=item.message.text,
+                body_html=item.message.html,
+                body_short=item.message.short,
+                not_before=item.not_before,
+                next_attempt_at=item.not_before,
                 created_at=now,
             )
             session.add(row)
@@ -208,7 +220,13 @@ def _backoff(attempts: int) -> float:
 
 
 def claim(
-    store: Store, owner: str, *, limit: int, lease_s: float, now: dt.datetime, roadmap_id: str | None = None,
+    store: Store,
+    owner: str,
+    *,
+    limit: int,
+    lease_s: float,
+    now: dt.datetime,
+    roadmap_id: str | None = None,
     ignore_backoff: bool = False,
 ) -> list[OutboxRow]:
     """Take up to `limit` due messages for this dispatcher (writers' lock held: no double claims).
@@ -277,8 +295,12 @@ def _record(store: Store, row: OutboxRow, owner: str, ok: bool, error: str | Non
                 outcome = "retrying"
         session.add(current)
         payload = {
-            "outbox_id": current.id, "dedupe_key": current.dedupe_key, "person": current.person,
-            "channel": current.channel_key, "kind": current.kind, "attempts": current.attempts,
+            "outbox_id": current.id,
+            "dedupe_key": current.dedupe_key,
+            "person": current.person,
+            "channel": current.channel_key,
+            "kind": current.kind,
+            "attempts": current.attempts,
         }
         if error:
             payload["error"] = error
@@ -292,7 +314,11 @@ def _send_row(row: OutboxRow, secrets: Secrets) -> tuple[bool, str | None]:
     if channel is None:
         return False, redact(problem or "", secrets.known_values())
     result = send(
-        channel, row.subject, row.body_html, row.body_text, row.body_short,
+        channel,
+        row.subject,
+        row.body_html,
+        row.body_text,
+        row.body_short,
         headers={"X-Cyclogram-Key": row.dedupe_key},
     )
     return result.ok, result.error
@@ -345,7 +371,9 @@ def dispatch(
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cyclogram-send") as pool:
         while stop is None or not stop.is_set():
-            rows = claim(store, owner, limit=batch, lease_s=lease_s, now=clock(), roadmap_id=roadmap_id, ignore_backoff=ignore_backoff)
+            rows = claim(
+                store, owner, limit=batch, lease_s=lease_s, now=clock(), roadmap_id=roadmap_id, ignore_backoff=ignore_backoff
+            )
             if ignore_backoff:
                 ignore_backoff = False  # once per call: a message failing again waits for the next retry
             if not rows:

@@ -114,13 +114,21 @@ def load(tracker: Tracker, path: Path, actor: str) -> LoadOutcome:
         session.add(row)
         session.add(
             RoadmapVersionRow(
-                roadmap_id=roadmap.id, version=version, content_hash=digest, source_path=str(path),
-                yaml_text=text, loaded_by=actor, loaded_at=now,
+                roadmap_id=roadmap.id,
+                version=version,
+                content_hash=digest,
+                source_path=str(path),
+                yaml_text=text,
+                loaded_by=actor,
+                loaded_at=now,
             )
         )
         payload: dict[str, Any] = {
-            "version": version, "content_hash": digest, "path": str(path),
-            "stages": len(checked.plan.stages), "title": roadmap.title,
+            "version": version,
+            "content_hash": digest,
+            "path": str(path),
+            "stages": len(checked.plan.stages),
+            "title": roadmap.title,
         }
         if change is not None:
             payload["changes"] = change.to_dict()
@@ -154,17 +162,34 @@ class _Batch:
 
 
 def done(
-    tracker: Tracker, roadmap_ref: str, stage_ref: str, *, by: str, actor: str, note: str | None = None,
-    evidence: str | None = None, at: str | None = None, force: bool = False, reason: str | None = None,
-    occurrence: str | None = None, channel: str = "cli",
+    tracker: Tracker,
+    roadmap_ref: str,
+    stage_ref: str,
+    *,
+    by: str,
+    actor: str,
+    note: str | None = None,
+    evidence: str | None = None,
+    at: str | None = None,
+    force: bool = False,
+    reason: str | None = None,
+    occurrence: str | None = None,
+    channel: str = "cli",
 ) -> RecordOutcome:
     mark = Mark(stage_ref, at, by, note, evidence, occurrence)
     return done_many(tracker, roadmap_ref, [mark], by=by, actor=actor, force=force, reason=reason, channel=channel)[0]
 
 
 def done_many(
-    tracker: Tracker, roadmap_ref: str, marks: Sequence[Mark], *, by: str | None, actor: str, force: bool = False,
-    reason: str | None = None, channel: str = "cli",
+    tracker: Tracker,
+    roadmap_ref: str,
+    marks: Sequence[Mark],
+    *,
+    by: str | None,
+    actor: str,
+    force: bool = False,
+    reason: str | None = None,
+    channel: str = "cli",
 ) -> list[RecordOutcome]:
     """Record several completions in one transaction, each checked as a single `done` would be.
 
@@ -195,8 +220,20 @@ def done_many(
                 raise TrackingError(_where(mark, len(marks)) + "не указано, кто выполнил: --by КЛЮЧ")
             try:
                 outcomes.append(
-                    _record(batch, "done", mark.stage, moment, by=person, actor=actor, note=mark.note, evidence=mark.evidence,
-                            force=force, reason=reason, occurrence=mark.occurrence, channel=channel)
+                    _record(
+                        batch,
+                        "done",
+                        mark.stage,
+                        moment,
+                        by=person,
+                        actor=actor,
+                        note=mark.note,
+                        evidence=mark.evidence,
+                        force=force,
+                        reason=reason,
+                        occurrence=mark.occurrence,
+                        channel=channel,
+                    )
                 )
             except TrackingError as error:
                 raise TrackingError(_where(mark, len(marks)) + str(error)) from None
@@ -210,21 +247,40 @@ def _where(mark: Mark, total: int) -> str:
 
 
 def skip(
-    tracker: Tracker, roadmap_ref: str, stage_ref: str, *, by: str, actor: str, reason: str,
-    occurrence: str | None = None, at: str | None = None, channel: str = "cli",
+    tracker: Tracker,
+    roadmap_ref: str,
+    stage_ref: str,
+    *,
+    by: str,
+    actor: str,
+    reason: str,
+    occurrence: str | None = None,
+    at: str | None = None,
+    channel: str = "cli",
 ) -> RecordOutcome:
     if not (reason and reason.strip()):
         raise TrackingError("укажите причину: --reason «…»")
-    return _single(tracker, "skip", roadmap_ref, stage_ref, at, by=by, actor=actor, reason=reason, occurrence=occurrence, channel=channel)
+    return _single(
+        tracker, "skip", roadmap_ref, stage_ref, at, by=by, actor=actor, reason=reason, occurrence=occurrence, channel=channel
+    )
 
 
 def reopen(
-    tracker: Tracker, roadmap_ref: str, stage_ref: str, *, by: str, actor: str, reason: str,
-    occurrence: str | None = None, channel: str = "cli",
+    tracker: Tracker,
+    roadmap_ref: str,
+    stage_ref: str,
+    *,
+    by: str,
+    actor: str,
+    reason: str,
+    occurrence: str | None = None,
+    channel: str = "cli",
 ) -> RecordOutcome:
     if not (reason and reason.strip()):
         raise TrackingError("укажите причину: --reason «…»")
-    return _single(tracker, "reopen", roadmap_ref, stage_ref, None, by=by, actor=actor, reason=reason, occurrence=occurrence, channel=channel)
+    return _single(
+        tracker, "reopen", roadmap_ref, stage_ref, None, by=by, actor=actor, reason=reason, occurrence=occurrence, channel=channel
+    )
 
 
 def _single(tracker: Tracker, kind: str, roadmap_ref: str, stage_ref: str, at: str | None, **options: Any) -> RecordOutcome:
@@ -241,8 +297,18 @@ def _need_reason(force: bool, reason: str | None) -> None:
 
 
 def _record(
-    batch: _Batch, kind: str, stage_ref: str, moment: dt.datetime, *, by: str, actor: str, note: str | None = None,
-    evidence: str | None = None, force: bool = False, reason: str | None = None, occurrence: str | None = None,
+    batch: _Batch,
+    kind: str,
+    stage_ref: str,
+    moment: dt.datetime,
+    *,
+    by: str,
+    actor: str,
+    note: str | None = None,
+    evidence: str | None = None,
+    force: bool = False,
+    reason: str | None = None,
+    occurrence: str | None = None,
     channel: str = "cli",
 ) -> RecordOutcome:
     session, active = batch.session, batch.active
@@ -267,9 +333,12 @@ def _record(
     if kind == "done":
         if blocked_by and not force:
             names = ", ".join(
-                f"{status.plan.stages[b].stage.display_number} «{russian.shorten(status.plan.stages[b].stage.title, 50)}»" for b in blocked_by
+                f"{status.plan.stages[b].stage.display_number} «{russian.shorten(status.plan.stages[b].stage.title, 50)}»"
+                for b in blocked_by
             )
-            raise TrackingError(f"{shown} ещё заблокирован: не выполнены этапы {names}. Если он всё же выполнен, добавьте --force --reason «почему»")
+            raise TrackingError(
+                f"{shown} ещё заблокирован: не выполнены этапы {names}. Если он всё же выполнен, добавьте --force --reason «почему»"
+            )
         if planned.stage.evidence_required and not evidence:
             raise TrackingError(
                 f"для этапа {number} нужно подтверждение ({planned.stage.document or 'документ'}): добавьте --evidence ФАЙЛ или ссылку"
@@ -293,16 +362,31 @@ def _record(
     record = audit.append_event(session, actor, action, payload, active.id, planned.id)
     session.merge(
         StageStateRow(
-            roadmap_id=active.id, stage_id=planned.id, occurrence=label,
+            roadmap_id=active.id,
+            stage_id=planned.id,
+            occurrence=label,
             state={"done": "done", "skip": "skipped", "reopen": "open"}[kind],
-            at=None if kind == "reopen" else moment.isoformat(), by=person, note=note,
-            evidence=evidence_ref, forced=bool(blocked_by), reason=reason, audit_seq=record.seq,
+            at=None if kind == "reopen" else moment.isoformat(),
+            by=person,
+            note=note,
+            evidence=evidence_ref,
+            forced=bool(blocked_by),
+            reason=reason,
+            audit_seq=record.seq,
         )
     )
     completion = None
     if kind != "reopen":
         completion = Completion(
-            planned.id, CompletionState("done" if kind == "done" else "skipped"), moment, person, label, note, evidence_ref, bool(blocked_by), reason
+            planned.id,
+            CompletionState("done" if kind == "done" else "skipped"),
+            moment,
+            person,
+            label,
+            note,
+            evidence_ref,
+            bool(blocked_by),
+            reason,
         )
     batch.apply(completion, planned.id, label)
     unblocked: list[PlannedStage] = []
@@ -326,11 +410,23 @@ def _evidence(batch: _Batch, evidence: str, actor: str, stage_id: str) -> Stored
         raise TrackingError(f"не удаётся сохранить подтверждение {path}: {error.strerror}") from None
     session = batch.session
     if session.get(EvidenceRow, stored.sha256) is None:
-        session.add(EvidenceRow(sha256=stored.sha256, original_name=stored.original_name, size=stored.size, stored_at=audit.utc_now(), stored_by=actor))
+        session.add(
+            EvidenceRow(
+                sha256=stored.sha256,
+                original_name=stored.original_name,
+                size=stored.size,
+                stored_at=audit.utc_now(),
+                stored_by=actor,
+            )
+        )
         session.flush()
         audit.append_event(
-            session, actor, "evidence.stored",
-            {"sha256": stored.sha256, "name": stored.original_name, "size": stored.size}, batch.active.id, stage_id,
+            session,
+            actor,
+            "evidence.stored",
+            {"sha256": stored.sha256, "name": stored.original_name, "size": stored.size},
+            batch.active.id,
+            stage_id,
         )
     return stored
 

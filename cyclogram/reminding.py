@@ -76,7 +76,9 @@ def remind(
     if only is not None:
         reminders = [r for r in reminders if only(r)]
     report.reminders = reminders
-    report.outgoing, report.problems = outbox.compose(status, reminders, secrets, digest=False if immediate else None, immediate=immediate)
+    report.outgoing, report.problems = outbox.compose(
+        status, reminders, secrets, digest=False if immediate else None, immediate=immediate
+    )
     if dry_run:
         report.already_queued = outbox.queued_item_keys(tracker.store, [k for o in report.outgoing for k in o.item_keys])
         return report

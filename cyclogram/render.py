@@ -41,9 +41,17 @@ KIND_WORDS = {
 # --- shared pieces ------------------------------------------------------------------------------
 
 ANSI = {
-    "blocked": "\033[2m", "due_soon": "\033[33m", "overdue": "\033[1;31m", "done": "\033[32m",
-    "done_late": "\033[38;5;208m", "skipped": "\033[2;3m", "continuous": "\033[36m", "unscheduled": "\033[35m",
-    "bold": "\033[1m", "section": "\033[1;36m", "dim": "\033[2m",
+    "blocked": "\033[2m",
+    "due_soon": "\033[33m",
+    "overdue": "\033[1;31m",
+    "done": "\033[32m",
+    "done_late": "\033[38;5;208m",
+    "skipped": "\033[2;3m",
+    "continuous": "\033[36m",
+    "unscheduled": "\033[35m",
+    "bold": "\033[1m",
+    "section": "\033[1;36m",
+    "dim": "\033[2m",
 }
 RESET = "\033[0m"
 
@@ -143,20 +151,38 @@ def plan_json(plan: Plan) -> bytes:
     return to_json(plan_records(plan))
 
 
-PLAN_CSV_HEADERS = ["№", "Этап", "Раздел", "Вид срока", "Как в документе", "Начало", "Срок", "Ответственные", "Зависит от", "Почему такой срок"]
+PLAN_CSV_HEADERS = [
+    "№",
+    "Этап",
+    "Раздел",
+    "Вид срока",
+    "Как в документе",
+    "Начало",
+    "Срок",
+    "Ответственные",
+    "Зависит от",
+    "Почему такой срок",
+]
 
 
 def plan_csv(plan: Plan) -> str:
     rows = []
     for planned in plan.stages.values():
         stage = planned.stage
-        rows.append([
-            stage.number or stage.id, stage.title, planned.section_title, KIND_WORDS.get(planned.kind, planned.kind), stage.when,
-            _date_or_dash(planned.start) if planned.start else "", _date_or_dash(planned.due) if planned.due else "",
-            "; ".join(plan.people_names(planned)),
-            ", ".join(plan.stages[d].stage.display_number for d in planned.depends_on if d in plan.stages),
-            planned.explain,
-        ])
+        rows.append(
+            [
+                stage.number or stage.id,
+                stage.title,
+                planned.section_title,
+                KIND_WORDS.get(planned.kind, planned.kind),
+                stage.when,
+                _date_or_dash(planned.start) if planned.start else "",
+                _date_or_dash(planned.due) if planned.due else "",
+                "; ".join(plan.people_names(planned)),
+                ", ".join(plan.stages[d].stage.display_number for d in planned.depends_on if d in plan.stages),
+                planned.explain,
+            ]
+        )
     return excel_csv(PLAN_CSV_HEADERS, rows)
 
 
@@ -206,7 +232,13 @@ def plan_lines(plan: Plan, width: int, color: bool = False) -> str:
     title_width = _title_width(width, [numbers, 17, 18])
     head = f"{roadmap.title} · {roadmap.organization + ' · ' if roadmap.organization else ''}{roadmap.academic_year} учебный год"
     lines = [_paint(fit(head, width).rstrip(), "bold", color), ""]
-    lines.append(_paint(f"{'№'.rjust(numbers)} {fit('Сроки', 17)} {fit('Этап', title_width)} {fit('Ответственные', 18)}".rstrip(), "dim", color))
+    lines.append(
+        _paint(
+            f"{'№'.rjust(numbers)} {fit('Сроки', 17)} {fit('Этап', title_width)} {fit('Ответственные', 18)}".rstrip(),
+            "dim",
+            color,
+        )
+    )
     section = None
     for planned in plan.stages.values():
         title = planned.section_title
@@ -235,10 +267,14 @@ def plan_table(plan: Plan) -> Any:
     table.add_column("Ответственные", ratio=1)
     table.add_column("Почему так", ratio=2, style="dim")
     for planned in plan.stages.values():
-        style = "yellow" if planned.unknown or planned.due is None and planned.kind not in ("continuous",) else None
+        style = "yellow" if planned.unknown or (planned.due is None and planned.kind not in ("continuous",)) else None
         table.add_row(
-            planned.stage.display_number, planned.stage.title, _dates(planned), ", ".join(plan.people_names(planned)),
-            planned.explain, style=style,
+            planned.stage.display_number,
+            planned.stage.title,
+            _dates(planned),
+            ", ".join(plan.people_names(planned)),
+            planned.explain,
+            style=style,
         )
     return table
 
@@ -260,7 +296,11 @@ def plan_tree(plan: Plan) -> Any:
             parent = branches[key]
         dates = _dates(planned).replace("\n", "; ")
         who = ", ".join(plan.people_names(planned))
-        deps = f" [dim]после: {', '.join(plan.stages[d].stage.display_number for d in planned.depends_on if d in plan.stages)}[/]" if planned.depends_on else ""
+        deps = (
+            f" [dim]после: {', '.join(plan.stages[d].stage.display_number for d in planned.depends_on if d in plan.stages)}[/]"
+            if planned.depends_on
+            else ""
+        )
         parent.add(
             f"[bold]{escape(planned.stage.display_number)}.[/] {escape(russian.shorten(planned.stage.title, 110))}\n"
             f"[green]{escape(dates)}[/] · {escape(who)}{deps}"
@@ -374,10 +414,26 @@ def status_lines(result: RoadmapStatus, width: int, person: str | None = None, c
 
 
 def status_json(result: RoadmapStatus, person: str | None = None) -> bytes:
-    return to_json({"as_of": result.moment.isoformat(), "roadmap": result.plan.roadmap.id, "stages": status_records(result, person)})
+    return to_json(
+        {"as_of": result.moment.isoformat(), "roadmap": result.plan.roadmap.id, "stages": status_records(result, person)}
+    )
 
 
-STATUS_CSV_HEADERS = ["№", "Этап", "Раздел", "Повторение", "Статус", "Начало", "Срок", "Осталось раб. дней", "Просрочено раб. дней", "Ждёт этапов", "Ответственные", "Выполнено", "Кем"]
+STATUS_CSV_HEADERS = [
+    "№",
+    "Этап",
+    "Раздел",
+    "Повторение",
+    "Статус",
+    "Начало",
+    "Срок",
+    "Осталось раб. дней",
+    "Просрочено раб. дней",
+    "Ждёт этапов",
+    "Ответственные",
+    "Выполнено",
+    "Кем",
+]
 
 
 def status_csv(result: RoadmapStatus, person: str | None = None) -> str:
@@ -386,14 +442,25 @@ def status_csv(result: RoadmapStatus, person: str | None = None) -> str:
     for row in _rows(result, person):
         planned = plan.stages[row.stage_id]
         completion = row.completion
-        rows.append([
-            planned.stage.number or planned.id, planned.stage.title, planned.section_title, row.occurrence, STATUS_WORDS[row.status],
-            _date_or_dash(row.start) if row.start else "", _date_or_dash(row.due) if row.due else "", row.days_left, row.days_late,
-            ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by),
-            "; ".join(plan.people_names(planned)),
-            russian.format_date(completion.day) if completion else "",
-            plan.roadmap.people[completion.by].name if completion and completion.by in plan.roadmap.people else (completion.by if completion else ""),
-        ])
+        rows.append(
+            [
+                planned.stage.number or planned.id,
+                planned.stage.title,
+                planned.section_title,
+                row.occurrence,
+                STATUS_WORDS[row.status],
+                _date_or_dash(row.start) if row.start else "",
+                _date_or_dash(row.due) if row.due else "",
+                row.days_left,
+                row.days_late,
+                ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by),
+                "; ".join(plan.people_names(planned)),
+                russian.format_date(completion.day) if completion else "",
+                plan.roadmap.people[completion.by].name
+                if completion and completion.by in plan.roadmap.people
+                else (completion.by if completion else ""),
+            ]
+        )
     return excel_csv(STATUS_CSV_HEADERS, rows)
 
 
@@ -410,7 +477,11 @@ def status_view(result: RoadmapStatus, person: str | None = None) -> Any:
     for name, items in _sections(result, rows).items():
         finished, countable = _progress(items)
         header = Table.grid(padding=(0, 1))
-        header.add_row(Text(name, style="bold cyan"), ProgressBar(total=countable, completed=finished, width=30), Text(f"{finished}/{countable}"))
+        header.add_row(
+            Text(name, style="bold cyan"),
+            ProgressBar(total=countable, completed=finished, width=30),
+            Text(f"{finished}/{countable}"),
+        )
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("№", justify="right", no_wrap=True)
         table.add_column("Этап", ratio=3)
@@ -425,8 +496,13 @@ def status_view(result: RoadmapStatus, person: str | None = None) -> Any:
                 status_text += " (ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by) + ")"
             due = _date_or_dash(row.due) + (f" ({row.occurrence})" if row.occurrence else "")
             table.add_row(
-                planned.stage.display_number, planned.stage.title, status_text, due, _days_text(row),
-                ", ".join(plan.people_names(planned)), style=STATUS_STYLE.get(row.status.value, ""),
+                planned.stage.display_number,
+                planned.stage.title,
+                status_text,
+                due,
+                _days_text(row),
+                ", ".join(plan.people_names(planned)),
+                style=STATUS_STYLE.get(row.status.value, ""),
             )
         parts += [Text(""), header, table]
     parts += [Text(""), Text(_summary(result, rows))]
@@ -477,7 +553,15 @@ def _history_details(record: Any) -> str:
         counts = changes.get("counts") if isinstance(changes, dict) else None
         if counts:
             parts.append(", ".join(f"{k}: {v}" for k, v in counts.items() if v))
-    for key, word in (("by", "кто"), ("occurrence", "повторение"), ("at", "когда"), ("note", "комментарий"), ("reason", "причина"), ("evidence", "подтверждение"), ("name", "файл")):
+    for key, word in (
+        ("by", "кто"),
+        ("occurrence", "повторение"),
+        ("at", "когда"),
+        ("note", "комментарий"),
+        ("reason", "причина"),
+        ("evidence", "подтверждение"),
+        ("name", "файл"),
+    ):
         value = data.get(key)
         if value:
             parts.append(f"{word}: {value}")
@@ -489,7 +573,19 @@ def history_csv(records: Iterable[Any]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(["seq", "at", "actor", "action", "roadmap_id", "stage_id", "details", "payload", "hash"])
     for record in records:
-        writer.writerow([record.seq, record.at, record.actor, record.action, record.roadmap_id or "", record.stage_id or "", _history_details(record), record.payload, record.hash])
+        writer.writerow(
+            [
+                record.seq,
+                record.at,
+                record.actor,
+                record.action,
+                record.roadmap_id or "",
+                record.stage_id or "",
+                _history_details(record),
+                record.payload,
+                record.hash,
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -506,8 +602,12 @@ def history_table(records: Iterable[Any]) -> Any:
     for record in records:
         target = " / ".join(x for x in (record.roadmap_id, record.stage_id) if x)
         table.add_row(
-            str(record.seq), record.at[:19].replace("T", " "), record.actor,
-            ACTION_WORDS.get(record.action, record.action), target, _history_details(record),
+            str(record.seq),
+            record.at[:19].replace("T", " "),
+            record.actor,
+            ACTION_WORDS.get(record.action, record.action),
+            target,
+            _history_details(record),
         )
     return table
 
@@ -515,8 +615,14 @@ def history_table(records: Iterable[Any]) -> Any:
 # --- reminders ------------------------------------------------------------------------------------
 
 KIND_NAMES = {
-    "lead": "заранее", "due": "срок сегодня", "overdue": "просрочено", "escalation": "руководителю",
-    "unblocked": "можно начинать", "checkin": "отчёт", "digest": "сводка", "test": "проверка",
+    "lead": "заранее",
+    "due": "срок сегодня",
+    "overdue": "просрочено",
+    "escalation": "руководителю",
+    "unblocked": "можно начинать",
+    "checkin": "отчёт",
+    "digest": "сводка",
+    "test": "проверка",
 }
 OUTBOX_WORDS = {"pending": "ждёт", "sending": "отправляется", "sent": "отправлено", "failed": "не удалось"}
 
@@ -528,7 +634,9 @@ def reminders_preview(outgoing: list[Any], already: set[str], status: Any, day: 
     from rich.text import Text
 
     roadmap = status.plan.roadmap
-    table = Table(title=f"Напоминания на {russian.format_date_weekday(day)} (пробный запуск, ничего не отправлено)", show_lines=True)
+    table = Table(
+        title=f"Напоминания на {russian.format_date_weekday(day)} (пробный запуск, ничего не отправлено)", show_lines=True
+    )
     table.add_column("Кому", no_wrap=True)
     table.add_column("Канал")
     table.add_column("Вид", no_wrap=True)
@@ -547,7 +655,9 @@ def reminders_preview(outgoing: list[Any], already: set[str], status: Any, day: 
             "уже в очереди" if queued else "новое",
             style="dim" if queued else None,
         )
-    summary = Text(f"Сообщений: {len(outgoing)}, новых: {fresh}. Время отправки: {roadmap.defaults.send_at:%H:%M} ({roadmap.timezone}).")
+    summary = Text(
+        f"Сообщений: {len(outgoing)}, новых: {fresh}. Время отправки: {roadmap.defaults.send_at:%H:%M} ({roadmap.timezone})."
+    )
     if not outgoing:
         return Text(f"На {russian.format_date_weekday(day)} напоминаний нет.")
     return Group(table, summary)
@@ -573,17 +683,36 @@ def outbox_table(rows: Iterable[Any]) -> Any:
     table.add_column("Отправлено / ошибка", ratio=1)
     for row in rows:
         style = {"failed": "red", "sent": "green", "sending": "yellow"}.get(row.status)
-        detail = row.sent_at[:19].replace("T", " ") + " UTC" if row.sent_at else (row.last_error or f"не раньше {row.not_before[:16].replace('T', ' ')} UTC")
+        detail = (
+            row.sent_at[:19].replace("T", " ") + " UTC"
+            if row.sent_at
+            else (row.last_error or f"не раньше {row.not_before[:16].replace('T', ' ')} UTC")
+        )
         table.add_row(
-            str(row.id), OUTBOX_WORDS.get(row.status, row.status), row.person, f"{row.channel_kind}: {row.channel_target}",
-            KIND_NAMES.get(row.kind, row.kind), row.subject, str(row.attempts), detail, style=style,
+            str(row.id),
+            OUTBOX_WORDS.get(row.status, row.status),
+            row.person,
+            f"{row.channel_kind}: {row.channel_target}",
+            KIND_NAMES.get(row.kind, row.kind),
+            row.subject,
+            str(row.attempts),
+            detail,
+            style=style,
         )
     return table
 
 
 # --- flow runs -------------------------------------------------------------------------------------
 
-RUN_STATES = {"Completed": "завершён", "Failed": "ошибка", "Running": "идёт", "Scheduled": "запланирован", "Pending": "ожидает", "Crashed": "сбой", "Cancelled": "отменён"}
+RUN_STATES = {
+    "Completed": "завершён",
+    "Failed": "ошибка",
+    "Running": "идёт",
+    "Scheduled": "запланирован",
+    "Pending": "ожидает",
+    "Crashed": "сбой",
+    "Cancelled": "отменён",
+}
 
 
 def runs_table(records: Iterable[Any]) -> Any:
@@ -600,9 +729,13 @@ def runs_table(records: Iterable[Any]) -> Any:
     for r in records:
         style = "red" if r.state in ("Failed", "Crashed") else None
         table.add_row(
-            r.start.strftime("%Y-%m-%d %H:%M:%S") if r.start else "—", r.name, RUN_STATES.get(r.state, r.state),
-            f"{r.duration_s:.1f} с" if r.duration_s is not None else "—", r.as_of or "—",
-            "—" if r.reminders_sent is None else str(r.reminders_sent), "—" if r.overdue is None else str(r.overdue),
+            r.start.strftime("%Y-%m-%d %H:%M:%S") if r.start else "—",
+            r.name,
+            RUN_STATES.get(r.state, r.state),
+            f"{r.duration_s:.1f} с" if r.duration_s is not None else "—",
+            r.as_of or "—",
+            "—" if r.reminders_sent is None else str(r.reminders_sent),
+            "—" if r.overdue is None else str(r.overdue),
             style=style,
         )
     return table

@@ -25,8 +25,7 @@ from cyclogram.engine.model import Roadmap, normalize_number
 from cyclogram.engine.plan import Plan, PlannedStage
 from cyclogram.engine.status import RoadmapStatus, compute_status
 from cyclogram.engine.tracking import Completion, CompletionState
-from cyclogram.store import Store
-from cyclogram.store import reads
+from cyclogram.store import Store, reads
 from cyclogram.store.connect import Reader
 
 if TYPE_CHECKING:
@@ -107,8 +106,10 @@ class Tracker:
         if row is None:
             known = [r.id for r in reads.roadmaps(reader)]
             near = difflib.get_close_matches(roadmap_id, known, n=1, cutoff=0.6)
-            hint = f" Возможно, имелась в виду «{near[0]}»." if near else (
-                f" Загружены: {', '.join(sorted(known))}." if known else " Загрузите её: cyclogram load ФАЙЛ."
+            hint = (
+                f" Возможно, имелась в виду «{near[0]}»."
+                if near
+                else (f" Загружены: {', '.join(sorted(known))}." if known else " Загрузите её: cyclogram load ФАЙЛ.")
             )
             raise TrackingError(f"дорожная карта «{roadmap_id}» не загружена.{hint}")
         version = reads.version(reader, row.id, row.current_version)
@@ -125,7 +126,9 @@ class Tracker:
             version = reads.version(reader, roadmap_id, number)
             if version is None:
                 raise TrackingError(f"у дорожной карты «{roadmap_id}» нет версии {number}")
-            return self.compiled.get(roadmap_id, number, version.content_hash, lambda: reads.version_text(reader, roadmap_id, number))
+            return self.compiled.get(
+                roadmap_id, number, version.content_hash, lambda: reads.version_text(reader, roadmap_id, number)
+            )
 
     # --- completions and status ----------------------------------------------------------------
 
@@ -199,8 +202,15 @@ def completions_from(states: list[reads.StateInfo], zone: ZoneInfo) -> list[Comp
         at = dt.datetime.fromisoformat(state.at) if state.at else dt.datetime.now(zone)
         completions.append(
             Completion(
-                state.stage_id, CompletionState(state.state), at.astimezone(zone), state.by or "", state.occurrence or "",
-                state.note, state.evidence, bool(state.forced), state.reason,
+                state.stage_id,
+                CompletionState(state.state),
+                at.astimezone(zone),
+                state.by or "",
+                state.occurrence or "",
+                state.note,
+                state.evidence,
+                bool(state.forced),
+                state.reason,
             )
         )
     return completions

@@ -25,10 +25,10 @@ def make_handler(feeds: Feeds, quiet: bool = False) -> type[BaseHTTPRequestHandl
         server_version = "Cyclogram"
         sys_version = ""
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             self._serve(with_body=True)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._serve(with_body=False)
 
         def _serve(self, with_body: bool) -> None:

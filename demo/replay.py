@@ -82,7 +82,9 @@ def main() -> None:
             done_today = []
             while pending and pending[0][0] == day.isoformat():
                 _, number, person, evidence = pending.pop(0)
-                outcome = recording.done(tracker, ROADMAP, number, by=person, actor="demo", at=f"{day.isoformat()}T15:00", evidence=evidence)
+                outcome = recording.done(
+                    tracker, ROADMAP, number, by=person, actor="demo", at=f"{day.isoformat()}T15:00", evidence=evidence
+                )
                 done_today.append(outcome.stage.stage.display_number)
             before = len(catcher.subjects)
             result = roadmap_tick(ROADMAP, day.isoformat(), None, True, detailed_tags=False)

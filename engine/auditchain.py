@@ -59,7 +59,9 @@ def event_hash(
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def seal(seq: int, at: str, actor: str, action: str, roadmap_id: str | None, stage_id: str | None, payload: Any, prev_hash: str) -> AuditRecord:
+def seal(
+    seq: int, at: str, actor: str, action: str, roadmap_id: str | None, stage_id: str | None, payload: Any, prev_hash: str
+) -> AuditRecord:
     """A new record linked to `prev_hash`."""
     text = canonical_json(payload)
     digest = event_hash(seq, at, actor, action, roadmap_id, stage_id, text, prev_hash)
@@ -83,11 +85,32 @@ def verify_chain(records: Iterable[AuditRecord], head: tuple[int, str] | None = 
         if record.seq != expected_seq:
             if record.seq > expected_seq:
                 missing = f"№ {expected_seq}" if record.seq == expected_seq + 1 else f"№ {expected_seq}–{record.seq - 1}"
-                return VerifyResult(False, checked, expected_seq, f"событие {missing} отсутствует: удалено из журнала (следующее — № {record.seq})")
-            return VerifyResult(False, checked, record.seq, f"событие № {record.seq} стоит не на своём месте (ожидалось № {expected_seq})")
+                return VerifyResult(
+                    False,
+                    checked,
+                    expected_seq,
+                    f"событие {missing} отсутствует: удалено из журнала (следующее — № {record.seq})",
+                )
+            return VerifyResult(
+                False, checked, record.seq, f"событие № {record.seq} стоит не на своём месте (ожидалось № {expected_seq})"
+            )
         if record.prev_hash != prev_hash:
-            return VerifyResult(False, checked, record.seq, f"событие № {record.seq} не ссылается на предыдущее: журнал переупорядочен или подменён")
-        actual = event_hash(record.seq, record.at, record.actor, record.action, record.roadmap_id, record.stage_id, record.payload, record.prev_hash)
+            return VerifyResult(
+                False,
+                checked,
+                record.seq,
+                f"событие № {record.seq} не ссылается на предыдущее: журнал переупорядочен или подменён",
+            )
+        actual = event_hash(
+            record.seq,
+            record.at,
+            record.actor,
+            record.action,
+            record.roadmap_id,
+            record.stage_id,
+            record.payload,
+            record.prev_hash,
+        )
         if actual != record.hash:
             return VerifyResult(False, checked, record.seq, f"событие № {record.seq} изменено после записи (хэш не совпадает)")
         prev_hash = record.hash
@@ -97,6 +120,8 @@ def verify_chain(records: Iterable[AuditRecord], head: tuple[int, str] | None = 
         head_seq, head_hash = head
         if head_seq != checked or (checked and head_hash != prev_hash):
             if head_seq > checked:
-                return VerifyResult(False, checked, checked + 1, f"последние события (№ {checked + 1}–{head_seq}) удалены из журнала")
+                return VerifyResult(
+                    False, checked, checked + 1, f"последние события (№ {checked + 1}–{head_seq}) удалены из журнала"
+                )
             return VerifyResult(False, checked, head_seq, "заголовок журнала не совпадает с последним событием")
     return VerifyResult(True, checked)

@@ -31,36 +31,68 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
 
     for key, person in people.items():
         if person.supervisor is not None and person.supervisor not in people and person.supervisor not in known:
-            issues.append(PlanIssue(Severity.ERROR, f"неизвестный руководитель «{person.supervisor}»{_suggest(person.supervisor, people)}", ("people", key, "supervisor")))
+            issues.append(
+                PlanIssue(
+                    Severity.ERROR,
+                    f"неизвестный руководитель «{person.supervisor}»{_suggest(person.supervisor, people)}",
+                    ("people", key, "supervisor"),
+                )
+            )
         if person.supervisor == key:
-            issues.append(PlanIssue(Severity.ERROR, "человек не может быть собственным руководителем", ("people", key, "supervisor")))
+            issues.append(
+                PlanIssue(Severity.ERROR, "человек не может быть собственным руководителем", ("people", key, "supervisor"))
+            )
     for key, role in roles.items():
         if key in people:
-            issues.append(PlanIssue(Severity.ERROR, f"«{key}» — одновременно человек и роль; дайте роли другой ключ", ("roles", key)))
+            issues.append(
+                PlanIssue(Severity.ERROR, f"«{key}» — одновременно человек и роль; дайте роли другой ключ", ("roles", key))
+            )
         for index, member in enumerate(role.members):
             if member not in people and member not in known:
-                issues.append(PlanIssue(Severity.ERROR, f"в роли «{role.title}» неизвестный человек «{member}»{_suggest(member, people)}", ("roles", key, "members", index)))
+                issues.append(
+                    PlanIssue(
+                        Severity.ERROR,
+                        f"в роли «{role.title}» неизвестный человек «{member}»{_suggest(member, people)}",
+                        ("roles", key, "members", index),
+                    )
+                )
     for key, event in events.items():
         if event.end is not None and event.start is None:
             issues.append(PlanIssue(Severity.ERROR, "указано окончание события без начала", ("events", key, "end")))
     stage_ids = {ref.stage.id for ref in refs}
     for group in sorted(groups):
         if group in events or group in stage_ids:
-            issues.append(PlanIssue(Severity.ERROR, f"группа событий «{group}» совпадает с ключом события или этапа", ("events",)))
+            issues.append(
+                PlanIssue(Severity.ERROR, f"группа событий «{group}» совпадает с ключом события или этапа", ("events",))
+            )
 
     seen_ids: dict[str, PathKey] = {}
     seen_numbers: dict[str, str] = {}
     for ref in refs:
         stage = ref.stage
         if stage.id in seen_ids:
-            issues.append(PlanIssue(Severity.ERROR, f"этап с id «{stage.id}» уже есть выше; id должны быть уникальными", ref.path + ("id",)))
+            issues.append(
+                PlanIssue(Severity.ERROR, f"этап с id «{stage.id}» уже есть выше; id должны быть уникальными", ref.path + ("id",))
+            )
         seen_ids.setdefault(stage.id, ref.path)
         if stage.id in events or stage.id in groups:
-            issues.append(PlanIssue(Severity.ERROR, f"id этапа «{stage.id}» совпадает с ключом события; ссылки станут неоднозначными", ref.path + ("id",)))
+            issues.append(
+                PlanIssue(
+                    Severity.ERROR,
+                    f"id этапа «{stage.id}» совпадает с ключом события; ссылки станут неоднозначными",
+                    ref.path + ("id",),
+                )
+            )
         if stage.number:
             number = normalize_number(stage.number)
             if number in seen_numbers:
-                issues.append(PlanIssue(Severity.WARNING, f"номер {stage.number} уже есть у этапа «{seen_numbers[number]}»", ref.path + ("number",)))
+                issues.append(
+                    PlanIssue(
+                        Severity.WARNING,
+                        f"номер {stage.number} уже есть у этапа «{seen_numbers[number]}»",
+                        ref.path + ("number",),
+                    )
+                )
             seen_numbers.setdefault(number, stage.id)
 
     numbers = {normalize_number(ref.stage.number): ref.stage.id for ref in refs if ref.stage.number}
@@ -69,20 +101,45 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
         stage = ref.stage
         for index, key in enumerate(stage.responsible):
             if key not in people and key not in roles and key not in known:
-                issues.append(PlanIssue(Severity.ERROR, f"неизвестный ответственный «{key}»: такого человека или роли нет в people/roles{_suggest(key, list(people) + list(roles))}", ref.path + ("responsible", index)))
+                issues.append(
+                    PlanIssue(
+                        Severity.ERROR,
+                        f"неизвестный ответственный «{key}»: такого человека или роли нет в people/roles{_suggest(key, list(people) + list(roles))}",
+                        ref.path + ("responsible", index),
+                    )
+                )
         for index, dep in enumerate(stage.depends_on):
             if dep == stage.id or numbers.get(normalize_number(dep)) == stage.id:
                 issues.append(PlanIssue(Severity.ERROR, "этап не может зависеть сам от себя", ref.path + ("depends_on", index)))
-            elif dep not in stage_ids and normalize_number(dep) not in numbers and normalize_number(dep) not in known and dep not in known:
-                issues.append(PlanIssue(Severity.ERROR, f"неизвестный этап «{dep}» в depends_on{_suggest(dep, stage_ids)}", ref.path + ("depends_on", index)))
+            elif (
+                dep not in stage_ids
+                and normalize_number(dep) not in numbers
+                and normalize_number(dep) not in known
+                and dep not in known
+            ):
+                issues.append(
+                    PlanIssue(
+                        Severity.ERROR,
+                        f"неизвестный этап «{dep}» в depends_on{_suggest(dep, stage_ids)}",
+                        ref.path + ("depends_on", index),
+                    )
+                )
         for name in ("start", "due"):
             expr = getattr(stage, name)
             if not isinstance(expr, Relative):
                 continue
             if expr.anchor not in anchors and expr.anchor not in known:
-                issues.append(PlanIssue(Severity.ERROR, f"неизвестное событие или этап «{expr.anchor}» в «{expr}»{_suggest(expr.anchor, anchors)}", ref.path + (name,)))
+                issues.append(
+                    PlanIssue(
+                        Severity.ERROR,
+                        f"неизвестное событие или этап «{expr.anchor}» в «{expr}»{_suggest(expr.anchor, anchors)}",
+                        ref.path + (name,),
+                    )
+                )
             elif (expr.anchor in events or expr.anchor in groups) and expr.edge not in ("start", "end"):
-                issues.append(PlanIssue(Severity.ERROR, f"у события есть только .start и .end, а не .{expr.edge}", ref.path + (name,)))
+                issues.append(
+                    PlanIssue(Severity.ERROR, f"у события есть только .start и .end, а не .{expr.edge}", ref.path + (name,))
+                )
             elif expr.anchor == stage.id:
                 issues.append(PlanIssue(Severity.ERROR, "срок этапа не может отсчитываться от него самого", ref.path + (name,)))
     issues.extend(check_cycles(roadmap, refs))
@@ -91,9 +148,7 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
 
 
 def _about_placeholder(issue: PlanIssue) -> bool:
-    return any(isinstance(part, str) and part.startswith("__salvaged") for part in issue.path) or (
-        "__salvaged" in issue.message
-    )
+    return any(isinstance(part, str) and part.startswith("__salvaged") for part in issue.path) or ("__salvaged" in issue.message)
 
 
 def check_cycles(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[PlanIssue]:
@@ -129,13 +184,19 @@ def check_cycles(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[P
                 stack[-1] = (node, index + 1)
                 nxt = edges[index]
                 if state.get(nxt) == 1:
-                    cycle = path[path.index(nxt):] + [nxt]
+                    cycle = path[path.index(nxt) :] + [nxt]
                     members = frozenset(cycle)
                     if members not in reported:
                         reported.add(members)
                         shown = " → ".join(by_id[key].stage.display_number for key in cycle)
                         ids = " → ".join(cycle)
-                        issues.append(PlanIssue(Severity.ERROR, f"циклическая зависимость: этапы {shown} ({ids}) ждут друг друга, ни один не может начаться", by_id[cycle[0]].path + ("depends_on",)))
+                        issues.append(
+                            PlanIssue(
+                                Severity.ERROR,
+                                f"циклическая зависимость: этапы {shown} ({ids}) ждут друг друга, ни один не может начаться",
+                                by_id[cycle[0]].path + ("depends_on",),
+                            )
+                        )
                 elif not state.get(nxt):
                     state[nxt] = 1
                     stack.append((nxt, 0))
@@ -158,5 +219,11 @@ def check_contacts(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list
     for key in sorted(responsible):
         person = roadmap.people.get(key)
         if person is not None and not person.contacts.any:
-            issues.append(PlanIssue(Severity.WARNING, f"у ответственного «{person.name}» нет ни одного контакта (email, telegram): напоминания ему не дойдут", ("people", key)))
+            issues.append(
+                PlanIssue(
+                    Severity.WARNING,
+                    f"у ответственного «{person.name}» нет ни одного контакта (email, telegram): напоминания ему не дойдут",
+                    ("people", key),
+                )
+            )
     return issues

@@ -97,9 +97,7 @@ class RoadmapDiff:
         for kind in KINDS:
             result.extend(change.describe() for change in self.of_kind(kind))
         labels = self.orphan_labels or self.orphaned_completions
-        result.extend(
-            f"внимание: выполнение этапа {label} сохранено, но этапа нет в новой версии" for label in labels
-        )
+        result.extend(f"внимание: выполнение этапа {label} сохранено, но этапа нет в новой версии" for label in labels)
         return result
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,7 +230,9 @@ def _moved(old: PlannedStage, new: PlannedStage) -> tuple[str, str] | None:
         return _schedule_text(old), _schedule_text(new)
     changed = [
         index
-        for index, (before, after) in enumerate(zip(old.occurrences, new.occurrences))
+        for index, (before, after) in enumerate(
+            zip(old.occurrences, new.occurrences, strict=False)
+        )  # added/removed ones are counted apart
         if _points_of(before) != _points_of(after)
     ]
     return (
@@ -303,9 +303,7 @@ def _timing_text(stage: Stage) -> str:
         return ", ".join(str(month) for month in stage.months)
     if stage.recurring is not None:
         rule = stage.recurring
-        return "периодически: " + ", ".join(
-            f"{name}={value}" for name, value in rule.model_dump(exclude_none=True).items()
-        )
+        return "периодически: " + ", ".join(f"{name}={value}" for name, value in rule.model_dump(exclude_none=True).items())
     due = str(stage.due)
     return f"{stage.start} … {due}" if stage.start is not None else due
 
@@ -388,9 +386,7 @@ def _optional_name(key: str | None, roadmap: Roadmap) -> str:
 def _role_changes(old: Roadmap, new: Roadmap) -> list[str]:
     """Membership is reported once per role, not once per stage the role is responsible for."""
     lines = [f"удалена роль «{r.title}»" for key, r in old.roles.items() if key not in new.roles]
-    lines += [
-        f"добавлена роль «{r.title}»: {_names(r.members, new)}" for key, r in new.roles.items() if key not in old.roles
-    ]
+    lines += [f"добавлена роль «{r.title}»: {_names(r.members, new)}" for key, r in new.roles.items() if key not in old.roles]
     for key, role in new.roles.items():
         before = old.roles.get(key)
         if before is None:
@@ -399,17 +395,14 @@ def _role_changes(old: Roadmap, new: Roadmap) -> list[str]:
             lines.append(f"роль «{before.title}» переименована в «{role.title}»")
         if list(before.members) != list(role.members):
             lines.append(
-                f"роль «{role.title}»: состав изменён — было: {_names(before.members, old)}; "
-                f"стало: {_names(role.members, new)}"
+                f"роль «{role.title}»: состав изменён — было: {_names(before.members, old)}; стало: {_names(role.members, new)}"
             )
     return lines
 
 
 def _event_changes(old: Roadmap, new: Roadmap) -> list[str]:
     lines = [f"удалено событие «{e.title}» ({_event_text(e, old)})" for key, e in old.events.items() if key not in new.events]
-    lines += [
-        f"добавлено событие «{e.title}» ({_event_text(e, new)})" for key, e in new.events.items() if key not in old.events
-    ]
+    lines += [f"добавлено событие «{e.title}» ({_event_text(e, new)})" for key, e in new.events.items() if key not in old.events]
     for key, event in new.events.items():
         before = old.events.get(key)
         if before is None:

@@ -69,12 +69,18 @@ def _owner_model(path: PathKey) -> type[BaseModel] | None:
             index += 2
             continue
         nested = {
-            (m.Roadmap, "sections"): m.Section, (m.Roadmap, "stages"): m.Stage,
-            (m.Section, "sections"): m.Section, (m.Section, "stages"): m.Stage,
-            (m.Roadmap, "calendar"): m.CalendarSpec, (m.Roadmap, "defaults"): m.Defaults,
-            (m.Roadmap, "approval"): m.Approval, (m.Roadmap, "period"): m.Period,
-            (m.Defaults, "reminders"): m.ReminderPolicy, (m.Stage, "reminders"): m.ReminderPolicy,
-            (m.Stage, "recurring"): m.Recurrence, (m.Person, "contacts"): m.Contacts,
+            (m.Roadmap, "sections"): m.Section,
+            (m.Roadmap, "stages"): m.Stage,
+            (m.Section, "sections"): m.Section,
+            (m.Section, "stages"): m.Stage,
+            (m.Roadmap, "calendar"): m.CalendarSpec,
+            (m.Roadmap, "defaults"): m.Defaults,
+            (m.Roadmap, "approval"): m.Approval,
+            (m.Roadmap, "period"): m.Period,
+            (m.Defaults, "reminders"): m.ReminderPolicy,
+            (m.Stage, "reminders"): m.ReminderPolicy,
+            (m.Stage, "recurring"): m.Recurrence,
+            (m.Person, "contacts"): m.Contacts,
         }.get((current, element))
         if nested is None:
             return current if index == len(probe) else None
@@ -117,8 +123,10 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[str, PathKey, bool]:
         name = str(loc[-1])
         candidates = _model_fields(_owner_model(loc[:-1]))
         near = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-        hint = f"; возможно, имелось в виду «{near[0]}»" if near else (
-            f"; допустимые поля: {', '.join(candidates)}" if candidates else ""
+        hint = (
+            f"; возможно, имелось в виду «{near[0]}»"
+            if near
+            else (f"; допустимые поля: {', '.join(candidates)}" if candidates else "")
         )
         return f"неизвестное поле «{name}»{hint}", loc, True
     if kind == "missing":
@@ -128,9 +136,13 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[str, PathKey, bool]:
         return (str(cause) if cause else error["msg"]), loc, False
     if kind == "string_pattern_mismatch":
         return (
-            f"«{error.get('input')}» не подходит как ключ: только латинские буквы, цифры, _ и -, "
-            "начиная с буквы (например, toropkina, class_teachers)"
-        ), loc, False
+            (
+                f"«{error.get('input')}» не подходит как ключ: только латинские буквы, цифры, _ и -, "
+                "начиная с буквы (например, toropkina, class_teachers)"
+            ),
+            loc,
+            False,
+        )
     if kind == "string_too_short":
         return "пустое значение: здесь нужен текст", loc, False
     if kind == "too_short":
@@ -158,8 +170,11 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[str, PathKey, bool]:
 def _strip_union_tags(loc: PathKey) -> PathKey:
     # Optional/union members add their type names to the location; the file has no such level.
     return tuple(
-        part for part in loc
-        if not (isinstance(part, str) and ("[" in part or part in ("str", "int", "list", "dict", "bool", "DayNote", "function-plain")))
+        part
+        for part in loc
+        if not (
+            isinstance(part, str) and ("[" in part or part in ("str", "int", "list", "dict", "bool", "DayNote", "function-plain"))
+        )
     )
 
 

@@ -133,9 +133,7 @@ def _academic_year(value: object) -> AcademicYear:
     first, second_text = int(match[1]), match[2]
     second = int(second_text) + (first // 100 * 100 if len(second_text) == 2 else 0)
     if second != first + 1:
-        raise ValueError(
-            f"учебный год «{value}»: второй год должен быть следующим за первым ({first}-{first + 1})"
-        )
+        raise ValueError(f"учебный год «{value}»: второй год должен быть следующим за первым ({first}-{first + 1})")
     if not 2000 <= first <= 2100:
         raise ValueError(f"учебный год «{value}» вне разумных пределов")
     return AcademicYear(first=first, second=second)
@@ -161,9 +159,7 @@ def _timezone(value: object) -> str:
     return name
 
 
-TimezoneField = Annotated[
-    str, PlainValidator(_timezone), WithJsonSchema({"type": "string", "examples": ["Asia/Irkutsk"]})
-]
+TimezoneField = Annotated[str, PlainValidator(_timezone), WithJsonSchema({"type": "string", "examples": ["Asia/Irkutsk"]})]
 
 
 class DayNote(Strict):
@@ -302,17 +298,16 @@ def _apprise_contact(value: object) -> str:
     if SECRET_REF.match(text):
         return text
     raise ValueError(
-        "адрес Apprise может содержать пароль, поэтому в дорожной карте он указывается только "
-        "ссылкой на секрет: secret:ИМЯ"
+        "адрес Apprise может содержать пароль, поэтому в дорожной карте он указывается только ссылкой на секрет: secret:ИМЯ"
     )
 
 
 class Contacts(Strict):
     email: Annotated[str, PlainValidator(_email_contact), WithJsonSchema({"type": "string"})] | None = None
     telegram: Annotated[str, PlainValidator(_telegram_contact), WithJsonSchema({"type": "string"})] | None = None
-    apprise: list[
-        Annotated[str, PlainValidator(_apprise_contact), WithJsonSchema({"type": "string", "pattern": "^secret:"})]
-    ] = Field(default_factory=list)
+    apprise: list[Annotated[str, PlainValidator(_apprise_contact), WithJsonSchema({"type": "string", "pattern": "^secret:"})]] = (
+        Field(default_factory=list)
+    )
 
     @field_validator("apprise", mode="before")
     @classmethod
@@ -351,8 +346,10 @@ class Event(Strict):
 
 Keyword = Literal["continuous", "immediately"]
 DUE_KEYWORDS: dict[str, Keyword] = {
-    "continuous": "continuous", "постоянно": "continuous",
-    "immediately": "immediately", "незамедлительно": "immediately",
+    "continuous": "continuous",
+    "постоянно": "continuous",
+    "immediately": "immediately",
+    "незамедлительно": "immediately",
 }
 
 
@@ -371,6 +368,7 @@ class Recurrence(Strict):
         if value is not None and weekday_number(value) is None:
             raise ValueError(f"неизвестный день недели «{value}»; пишите: понедельник … воскресенье или monday … sunday")
         return value
+
     start: MonthField | None = Field(None, description="С какого месяца")
     end: MonthField | None = Field(None, description="По какой месяц")
 
@@ -523,9 +521,7 @@ class StageRef:
 
 def walk_stages(roadmap: Roadmap) -> list[StageRef]:
     """Every stage in document order, top-level stages first then sections depth-first."""
-    found: list[StageRef] = [
-        StageRef(stage, ("stages", index), ()) for index, stage in enumerate(roadmap.stages)
-    ]
+    found: list[StageRef] = [StageRef(stage, ("stages", index), ()) for index, stage in enumerate(roadmap.stages)]
 
     def visit(section: Section, path: PathKey, chain: tuple[Section, ...]) -> None:
         chain = chain + (section,)

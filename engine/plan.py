@@ -89,7 +89,7 @@ class PlannedStage:
 
     @property
     def section_title(self) -> str:
-        """"1. Нормативно-правовое обеспечение / 1.2 …": the sections the stage sits in."""
+        """ "1. Нормативно-правовое обеспечение / 1.2 …": the sections the stage sits in."""
         return " / ".join(f"{s.number} {s.title}".strip() if s.number else s.title for s in self.ref.sections)
 
     @property
@@ -170,6 +170,7 @@ def stage_dependencies(stage: Stage, stage_key: Callable[[str], str | None], eve
 def calendar_for(roadmap: Roadmap, country: CountryDays | None = None) -> WorkCalendar:
     """The roadmap's working-day calendar: the country's days (`country`, else computed from the
     `holidays` package) plus the roadmap's own days off and working days."""
+
     def day_of(note: DayNote) -> tuple[dt.date, str]:
         fixed = note.date
         day = fixed.day if isinstance(fixed, Absolute) else day_month_date(fixed, roadmap)
@@ -276,7 +277,7 @@ class _Planner:
     def topological_order(self, deps: dict[str, tuple[str, ...]]) -> tuple[list[str], set[str]]:
         """Kahn's algorithm; stages left over sit on or behind a cycle (reported by checks)."""
         dependents: dict[str, list[str]] = {key: [] for key in deps}
-        waiting = {key: 0 for key in deps}
+        waiting = dict.fromkeys(deps, 0)
         for key, on in deps.items():
             for dependency in on:
                 if dependency in dependents:
@@ -324,7 +325,9 @@ class _Planner:
             candidates = [d for d in candidates if self.calendar.is_working_day(d)]
         index = value.nth - 1 if value.nth > 0 else value.nth
         if not -len(candidates) <= index < len(candidates):
-            self.issues.append(PlanIssue(Severity.ERROR, f"в {russian.MONTH_PREPOSITIONAL[value.month - 1]} {year} нет дня «{value}»", path))
+            self.issues.append(
+                PlanIssue(Severity.ERROR, f"в {russian.MONTH_PREPOSITIONAL[value.month - 1]} {year} нет дня «{value}»", path)
+            )
             return _Value(None, unknown=f"нет дня «{value}»")
         day = candidates[index]
         return _Value(day, explain=f"{value} {year} → {russian.format_date(day)}")
@@ -377,7 +380,9 @@ class _Planner:
     def shift(self, value: _Value, offset: Offset | None, path: PathKey) -> _Value:
         if value.day is None or offset is None:
             if value.day is not None and offset is None:
-                return _Value(value.day, value.time, value.label, _join(f"{russian.format_date(value.day)} = {value.explain}", value.chain))
+                return _Value(
+                    value.day, value.time, value.label, _join(f"{russian.format_date(value.day)} = {value.explain}", value.chain)
+                )
             return value
         try:
             return self._shift(value, offset, path)
@@ -405,7 +410,11 @@ class _Planner:
         elif offset.unit == "h":
             if time is None:
                 self.issues.append(
-                    PlanIssue(Severity.ERROR, f"сдвиг в часах требует времени у опорной даты ({value.explain}): укажите время, например 2024-05-20T10:00", path)
+                    PlanIssue(
+                        Severity.ERROR,
+                        f"сдвиг в часах требует времени у опорной даты ({value.explain}): укажите время, например 2024-05-20T10:00",
+                        path,
+                    )
                 )
                 return _Value(None, label=value.label, unknown="сдвиг в часах от даты без времени")
             moment = dt.datetime.combine(day, time) + dt.timedelta(hours=amount)
@@ -475,14 +484,14 @@ class _Planner:
         if starts is None:
             return tuple(_occurrence(None, due) for due in dues)
         if len(starts) == len(dues):
-            pairs = list(zip(starts, dues))
+            pairs = list(zip(starts, dues, strict=True))
         elif len(starts) == 1:
             pairs = [(starts[0], due) for due in dues]
         elif len(dues) == 1:
             pairs = [(start, dues[0]) for start in starts]
         else:
             self.issues.append(PlanIssue(Severity.ERROR, "начало и срок относятся к разному числу событий", path + ("start",)))
-            pairs = list(zip(starts, dues))
+            pairs = list(zip(starts, dues, strict=False))  # reported above; plan what pairs up
         result = []
         for start, due in pairs:
             occurrence = _occurrence(start, due)
@@ -500,14 +509,18 @@ class _Planner:
     def plan_immediate(self, ref: StageRef, deps: tuple[str, ...], responsible: tuple[str, ...]) -> PlannedStage:
         if not deps:
             self.issues.append(
-                PlanIssue(Severity.WARNING, "«незамедлительно» — но не сказано, после чего: укажите depends_on", ref.path + ("due",))
+                PlanIssue(
+                    Severity.WARNING, "«незамедлительно» — но не сказано, после чего: укажите depends_on", ref.path + ("due",)
+                )
             )
             return PlannedStage(ref, "immediate", (), deps, responsible, "незамедлительно (не указано, после чего)")
         latest: _Value | None = None
         for dep in deps:
             for value in self.stage_values(dep, "done"):
                 if value.unknown:
-                    return PlannedStage(ref, "immediate", (), deps, responsible, f"незамедлительно после того, как {value.unknown}")
+                    return PlannedStage(
+                        ref, "immediate", (), deps, responsible, f"незамедлительно после того, как {value.unknown}"
+                    )
                 if latest is None or (value.day and latest.day and value.day > latest.day):
                     latest = value
         assert latest is not None and latest.day is not None
@@ -519,7 +532,9 @@ class _Planner:
         end = self.month_bound(month, end=True)
         assert start.day and end.day
         label = f"{russian.MONTH_NOMINATIVE[month.month - 1]} {start.day.year}"
-        return Occurrence(start.day, end.day, None, label, f"с {russian.format_date(start.day)} по {russian.format_date(end.day)}")
+        return Occurrence(
+            start.day, end.day, None, label, f"с {russian.format_date(start.day)} по {russian.format_date(end.day)}"
+        )
 
     def recurring_occurrences(self, stage: Stage, path: PathKey) -> tuple[Occurrence, ...]:
         rule = stage.recurring
@@ -635,7 +650,13 @@ class _Planner:
         ordered = {ref.stage.id: self.planned[ref.stage.id] for ref in self.refs if ref.stage.id in self.planned}
         dependency_order = tuple(order) + tuple(key for key in ordered if key in cyclic)
         return Plan(
-            self.roadmap, self.calendar, ordered, self.issues, self.period, dependency_order, frozenset(cyclic),
+            self.roadmap,
+            self.calendar,
+            ordered,
+            self.issues,
+            self.period,
+            dependency_order,
+            frozenset(cyclic),
             _date_readers(ordered),
         )
 
@@ -658,7 +679,13 @@ class _Planner:
                 self.planned[key] = self.plan_stage(base.stages[key].ref, base.stages[key].depends_on)
         ordered = {key: self.planned[key] for key in base.stages}
         return Plan(
-            self.roadmap, self.calendar, ordered, list(base.issues), self.period, base.dependency_order, base.cyclic,
+            self.roadmap,
+            self.calendar,
+            ordered,
+            list(base.issues),
+            self.period,
+            base.dependency_order,
+            base.cyclic,
             base.date_readers,
         )
 
@@ -707,7 +734,12 @@ def _recurrence_windows(every: str, first: dt.date, last: dt.date, year: int) ->
     # School terms: trimesters Sep–Nov, Dec–Feb, Mar–May; quarters Sep–Oct, Nov–Dec, Jan–Mar, Apr–May.
     terms = {
         "trimester": [((year, 9, 1), (year, 11, 30)), ((year, 12, 1), (year + 1, 2, 0)), ((year + 1, 3, 1), (year + 1, 5, 31))],
-        "quarter": [((year, 9, 1), (year, 10, 31)), ((year, 11, 1), (year, 12, 31)), ((year + 1, 1, 1), (year + 1, 3, 31)), ((year + 1, 4, 1), (year + 1, 5, 31))],
+        "quarter": [
+            ((year, 9, 1), (year, 10, 31)),
+            ((year, 11, 1), (year, 12, 31)),
+            ((year + 1, 1, 1), (year + 1, 3, 31)),
+            ((year + 1, 4, 1), (year + 1, 5, 31)),
+        ],
         "half_year": [((year, 9, 1), (year, 12, 31)), ((year + 1, 1, 1), (year + 1, 5, 31))],
     }[every]
     windows = []

@@ -101,8 +101,15 @@ class Reminder:
     def dedupe_key(self) -> str:
         """One reminder, one key: the same facts on another run give the same key."""
         material = "|".join(
-            [self.roadmap_id, self.stage_id, self.occurrence, self.person, self.kind.value,
-             self.due.isoformat() if self.due else "-", self.step]
+            [
+                self.roadmap_id,
+                self.stage_id,
+                self.occurrence,
+                self.person,
+                self.kind.value,
+                self.due.isoformat() if self.due else "-",
+                self.step,
+            ]
         )
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
@@ -123,7 +130,9 @@ def _recipients(status: RoadmapStatus, stage_id: str) -> tuple[str, ...]:
     return status.plan.stages[stage_id].responsible
 
 
-def _lead_reminders(policy: Policy, row: StageStatus, calendar: WorkCalendar, today: dt.date) -> list[tuple[Kind, str, int | None]]:
+def _lead_reminders(
+    policy: Policy, row: StageStatus, calendar: WorkCalendar, today: dt.date
+) -> list[tuple[Kind, str, int | None]]:
     """(kind, step, days_left) due today for an open stage; at most one: the most urgent."""
     assert row.due is not None
     due_announce = announce_day(calendar, row.due)
@@ -164,12 +173,20 @@ def due_reminders(status: RoadmapStatus, calendar: WorkCalendar | None = None) -
             continue
         people = _recipients(status, stage_id)
 
-        def emit(kind: Kind, step: str, *, to: tuple[str, ...] = people, about: str | None = None,
-                 days_left: int | None = None, days_late: int | None = None) -> None:
+        def emit(
+            kind: Kind,
+            step: str,
+            *,
+            to: tuple[str, ...] = people,
+            about: str | None = None,
+            days_left: int | None = None,
+            days_late: int | None = None,
+        ) -> None:
             for person in to:
                 result.append(
-                    Reminder(roadmap.id, stage_id, row.occurrence, person, kind, row.due, today,
-                             days_left, days_late, step, about)
+                    Reminder(
+                        roadmap.id, stage_id, row.occurrence, person, kind, row.due, today, days_left, days_late, step, about
+                    )
                 )
 
         if row.status is Status.CONTINUOUS:

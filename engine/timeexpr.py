@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 from cyclogram.engine import russian
 
@@ -112,7 +112,7 @@ class Relative:
         return f"{base} {sign} {abs(self.offset.amount)}{self.offset.unit}"
 
 
-DateExpr = Union[Absolute, DayMonth, MonthRef, NthWeekday, Relative]
+DateExpr = Absolute | DayMonth | MonthRef | NthWeekday | Relative
 
 _YEAR_SUFFIX = re.compile(r"\s*г(?:ода|\.)?\s*\.?$", re.IGNORECASE)
 _WEEKDAY_NOTE = re.compile(r"^(?P<body>.+?)[\s,]*\(?\s*(?P<wd>[А-Яа-яЁёA-Za-z]+)\.?\s*\)?$")
@@ -171,10 +171,7 @@ def parse_offset(value: object) -> Offset:
 
 def _offset(sign: str, amount_text: str, unit: str, original: str) -> Offset:
     if not amount_text.isdigit():
-        raise ExprError(
-            f"сдвиг «{original}»: после знака {sign} нужно неотрицательное целое число, "
-            f"а не «{amount_text}»"
-        )
+        raise ExprError(f"сдвиг «{original}»: после знака {sign} нужно неотрицательное целое число, а не «{amount_text}»")
     if unit not in UNIT_LIMITS:
         raise ExprError(
             f"неизвестная единица «{unit}» в «{original}»: d — календарные дни, wd — рабочие дни, "
@@ -288,7 +285,7 @@ def _parse_nth_mapping(value: dict[str, object]) -> NthWeekday:
     if not isinstance(month, int) or not 1 <= month <= 12:
         raise ExprError(f"неизвестный месяц «{value['month']}»")
     year = value.get("year")
-    if year is not None and not (isinstance(year, int) and not isinstance(year, bool) or str(year).isdigit()):
+    if year is not None and not ((isinstance(year, int) and not isinstance(year, bool)) or str(year).isdigit()):
         raise ExprError(f"год «{year}» нужно записать цифрами, например 2025")
     return NthWeekday(nth, weekday, month, int(year) if year is not None else None, bool(value.get("working", False)))  # type: ignore[call-overload]
 
@@ -297,8 +294,7 @@ def _parse_relative(m: re.Match[str], original: str) -> Relative:
     edge = m["edge"]
     if edge not in EVENT_EDGES + STAGE_EDGES:
         raise ExprError(
-            f"«{original}»: после точки ожидается start, end (для события) или start, due, done "
-            f"(для этапа), а не «{edge}»"
+            f"«{original}»: после точки ожидается start, end (для события) или start, due, done (для этапа), а не «{edge}»"
         )
     offset = None
     if m["sign"]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cyclogram.engine.checks import check_references
-from cyclogram.engine.gcpause import gc_paused
 from cyclogram.engine.diagnostics import Diagnostic, Report
+from cyclogram.engine.gcpause import gc_paused
 from cyclogram.engine.loader import Loaded, format_path, load_file, load_text
 from cyclogram.engine.model import Roadmap
 from cyclogram.engine.plan import Plan, PlanIssue, compute_plan
@@ -45,9 +45,9 @@ def _data_view(roadmap: Roadmap | None) -> object:
 
     def section(s: object) -> dict[str, object]:
         return {
-            "number": getattr(s, "number"),
-            "stages": [{"id": st.id} for st in getattr(s, "stages")],
-            "sections": [section(c) for c in getattr(s, "sections")],
+            "number": s.number,
+            "stages": [{"id": st.id} for st in s.stages],
+            "sections": [section(c) for c in s.sections],
         }
 
     return {
@@ -56,9 +56,7 @@ def _data_view(roadmap: Roadmap | None) -> object:
     }
 
 
-def check_loaded(
-    loaded: Loaded, completions: Mapping[str, dt.date] | None = None, country: CountryDays | None = None
-) -> Checked:
+def check_loaded(loaded: Loaded, completions: Mapping[str, dt.date] | None = None, country: CountryDays | None = None) -> Checked:
     report = loaded.report
     roadmap = loaded.roadmap
     if roadmap is None:
@@ -76,7 +74,9 @@ def check_loaded(
 
 
 def check_file(
-    path: Path | str, max_bytes: int = MAX_FILE_BYTES, completions: Mapping[str, dt.date] | None = None,
+    path: Path | str,
+    max_bytes: int = MAX_FILE_BYTES,
+    completions: Mapping[str, dt.date] | None = None,
     country: CountryDays | None = None,
 ) -> Checked:
     with gc_paused():

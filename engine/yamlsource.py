@@ -29,15 +29,27 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
-
 MAX_FILE_BYTES = 20 * 1024 * 1024
 PathKey = tuple[str | int, ...]
 MAX_DEPTH = 64
 # Keys whose scalar values (or list items) keep their written text: the stage number "2.10" is
 # not the float 2.1, and the deadline 30.09 is not the number 30.09 either.
 VERBATIM_KEYS = frozenset(
-    {"number", "academic_year", "id", "send_at", "start", "due", "end", "date", "months",
-     "days_off", "working_days", "within", "version"}
+    {
+        "number",
+        "academic_year",
+        "id",
+        "send_at",
+        "start",
+        "due",
+        "end",
+        "date",
+        "months",
+        "days_off",
+        "working_days",
+        "within",
+        "version",
+    }
 )
 
 
@@ -140,9 +152,7 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
             hint = " (похоже на Windows-1251)"
         except UnicodeDecodeError:
             pass
-        raise SourceError(
-            f"файл не в кодировке UTF-8{hint}: сохраните его как UTF-8", Position(line, column)
-        ) from None
+        raise SourceError(f"файл не в кодировке UTF-8{hint}: сохраните его как UTF-8", Position(line, column)) from None
     return text
 
 
@@ -160,8 +170,14 @@ _YAML_HINTS = (
     ("expected ',' or ']'", "в списке […] не хватает запятой или закрывающей скобки ]"),
     ("expected ',' or '}'", "в словаре {…} не хватает запятой или закрывающей скобки }"),
     ("found unknown escape character", "неверная escape-последовательность в строке в двойных кавычках"),
-    ("found unexpected ':'", "лишнее двоеточие: если значение пустое, удалите ключ; если в тексте есть «:», заключите его в кавычки"),
-    ("did not find expected whitespace or line break", "после тега (!…) или якоря (&…) нужен пробел; теги в дорожной карте не нужны"),
+    (
+        "found unexpected ':'",
+        "лишнее двоеточие: если значение пустое, удалите ключ; если в тексте есть «:», заключите его в кавычки",
+    ),
+    (
+        "did not find expected whitespace or line break",
+        "после тега (!…) или якоря (&…) нужен пробел; теги в дорожной карте не нужны",
+    ),
     ("exceeded maximum nesting depth", "слишком глубокая вложенность"),
     ("did not find expected node content", "ожидалось значение, а его нет: проверьте отступы и знаки «-», «:»"),
     ("did not find expected <document start>", "неожиданный текст после конца документа: проверьте отступы"),
@@ -190,9 +206,7 @@ def _explain_yaml_error(error: yaml.YAMLError) -> SourceError:
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_KNOWN_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "merge")
-)
+_KNOWN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "merge"))
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
@@ -243,7 +257,9 @@ class _Builder:
             if tag is None:
                 tag = self._tags[(value, plain)] = self._resolver.resolve(ScalarNode, value, event.implicit)
         elif tag not in _KNOWN_TAGS:
-            raise SourceError(f"неизвестный тег «{tag}»: теги (!…) в дорожной карте не нужны, уберите его", _position(event), path)
+            raise SourceError(
+                f"неизвестный тег «{tag}»: теги (!…) в дорожной карте не нужны, уберите его", _position(event), path
+            )
         if tag == _STR_TAG or (verbatim and tag != _NULL_TAG):
             return value
         if tag == _MERGE_TAG:
@@ -253,7 +269,9 @@ class _Builder:
         except (ConstructorError, ValueError, KeyError, TypeError, OverflowError):
             if tag.endswith("timestamp"):
                 raise SourceError(f"такой даты не существует: «{value}»", _position(event), path) from None
-            raise SourceError(f"значение «{value}» не удаётся прочитать как {_TAG_WORDS.get(tag, tag)}", _position(event), path) from None
+            raise SourceError(
+                f"значение «{value}» не удаётся прочитать как {_TAG_WORDS.get(tag, tag)}", _position(event), path
+            ) from None
 
     def build(self, events: Any) -> Any:
         stack: list[_Frame] = []
@@ -298,7 +316,9 @@ class _Builder:
                 if len(stack) >= MAX_DEPTH:
                     raise SourceError("слишком глубокая вложенность: дорожной карте столько уровней не нужно", _position(event))
                 if event.tag not in (None, "!", _MAP_TAG, _SEQ_TAG):
-                    raise SourceError(f"неизвестный тег «{event.tag}»: теги (!…) в дорожной карте не нужны, уберите его", _position(event))
+                    raise SourceError(
+                        f"неизвестный тег «{event.tag}»: теги (!…) в дорожной карте не нужны, уберите его", _position(event)
+                    )
                 self.source_map.values[path] = _mark(event)
                 is_map = isinstance(event, ev.MappingStartEvent)
                 key = path[-1] if path else None
@@ -359,7 +379,9 @@ class _Builder:
         for value, mark in frame.merge_sources:
             sources = value if isinstance(value, list) else [value]
             if not sources or not all(isinstance(item, dict) for item in sources):
-                raise SourceError("«<<» (слияние) должно ссылаться на словарь: <<: *имя_якоря", Position(*mark), frame.path + ("<<",))
+                raise SourceError(
+                    "«<<» (слияние) должно ссылаться на словарь: <<: *имя_якоря", Position(*mark), frame.path + ("<<",)
+                )
             for source in sources:
                 for key, item in source.items():
                     frame.value.setdefault(key, item)
@@ -375,9 +397,7 @@ _TAG_WORDS = {
 
 def parse_document(text: str) -> SourceDocument:
     """Parse YAML text into plain data plus a `SourceMap`; raises `SourceError`."""
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
+    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise SourceError("файл пуст: в нём нет дорожной карты", Position(1, 1))
     builder = _Builder()
     try:

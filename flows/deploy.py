@@ -108,11 +108,15 @@ def emit_stage_completed(roadmap_id: str, stage_id: str, by: str, occurrence: st
 
     api = prefect_api_url()
     if not api:
-        return EmitOutcome(False, "Prefect не настроен (PREFECT_API_URL): уведомления «можно начинать» уйдут при ежедневном прогоне")
+        return EmitOutcome(
+            False, "Prefect не настроен (PREFECT_API_URL): уведомления «можно начинать» уйдут при ежедневном прогоне"
+        )
     try:
         httpx.get(api.rstrip("/") + "/health", timeout=timeout).raise_for_status()
     except httpx.HTTPError:
-        return EmitOutcome(False, "Prefect недоступен: выполнение записано, уведомления «можно начинать» уйдут при ежедневном прогоне")
+        return EmitOutcome(
+            False, "Prefect недоступен: выполнение записано, уведомления «можно начинать» уйдут при ежедневном прогоне"
+        )
     emit_event(
         event=COMPLETED_EVENT,
         resource={"prefect.resource.id": stage_resource_id(roadmap_id, stage_id), "prefect.resource.name": stage_id},
@@ -136,7 +140,9 @@ class RunRecord:
     overdue: int | None
 
 
-def read_runs(tick_records: dict[str, dict[str, Any]], roadmap_id: str | None = None, since: dt.datetime | None = None, limit: int = 200) -> list[RunRecord]:
+def read_runs(
+    tick_records: dict[str, dict[str, Any]], roadmap_id: str | None = None, since: dt.datetime | None = None, limit: int = 200
+) -> list[RunRecord]:
     """Flow runs of cyclogram flows from the Prefect API, joined with our `flow.tick` records."""
     from prefect import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterStartTime
@@ -145,7 +151,9 @@ def read_runs(tick_records: dict[str, dict[str, Any]], roadmap_id: str | None = 
     flow_filter = FlowFilter(name=FlowFilterName(like_="cyclogram"))
     run_filter = FlowRunFilter(start_time=FlowRunFilterStartTime(after_=since)) if since else None
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(flow_filter=flow_filter, flow_run_filter=run_filter, sort=FlowRunSort.START_TIME_DESC, limit=limit)
+        runs = client.read_flow_runs(
+            flow_filter=flow_filter, flow_run_filter=run_filter, sort=FlowRunSort.START_TIME_DESC, limit=limit
+        )
     records = []
     for run in runs:
         params = run.parameters or {}
@@ -156,8 +164,11 @@ def read_runs(tick_records: dict[str, dict[str, Any]], roadmap_id: str | None = 
         reminders = tick.get("reminders") if isinstance(tick.get("reminders"), dict) else {}
         records.append(
             RunRecord(
-                flow_run_id=str(run.id), name=run.name, roadmap_id=rid,
-                state=run.state.name if run.state else "?", start=run.start_time,
+                flow_run_id=str(run.id),
+                name=run.name,
+                roadmap_id=rid,
+                state=run.state.name if run.state else "?",
+                start=run.start_time,
                 duration_s=run.total_run_time.total_seconds() if run.total_run_time else None,
                 as_of=tick.get("as_of") or params.get("as_of"),
                 reminders_sent=reminders.get("sent") if reminders else None,

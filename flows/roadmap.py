@@ -26,16 +26,16 @@ import re
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 from prefect.context import get_run_context
 from prefect.flow_runs import pause_flow_run
-from prefect.input import RunInput
-from pydantic import Field
 from prefect.futures import PrefectFuture, wait
+from prefect.input import RunInput
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
+from pydantic import Field
 
 from cyclogram import app, settings
 from cyclogram.engine import russian
@@ -85,8 +85,15 @@ def send_reminders(tracker: Tracker, snapshot: Snapshot, send: bool = True, work
     logger = get_run_logger()
     status = snapshot.status
     report = remind(
-        tracker, snapshot.active.id, status.moment, app.secrets(), status=status, send=send, workers=workers,
-        ignore_backoff=True, dispatch_guard=lambda: concurrency(DISPATCH_LIMIT, occupy=1, strict=False),
+        tracker,
+        snapshot.active.id,
+        status.moment,
+        app.secrets(),
+        status=status,
+        send=send,
+        workers=workers,
+        ignore_backoff=True,
+        dispatch_guard=lambda: concurrency(DISPATCH_LIMIT, occupy=1, strict=False),
     )
     if not report.working_day:
         logger.info("%s — нерабочий день: напоминаний нет", russian.format_date_weekday(status.moment))
@@ -162,8 +169,10 @@ def summary_markdown(status: RoadmapStatus) -> str:
     for row in sorted(overdue, key=lambda r: -(r.days_late or 0)):
         planned = plan.stages[row.stage_id]
         who = ", ".join(plan.people_names(planned))
-        lines.append(f"- **{planned.stage.display_number}.** {planned.stage.title[:100]} — срок {russian.format_date(row.due) if row.due else '—'}, "
-                     f"просрочен на {row.days_late} раб. дн.; {who}")
+        lines.append(
+            f"- **{planned.stage.display_number}.** {planned.stage.title[:100]} — срок {russian.format_date(row.due) if row.due else '—'}, "
+            f"просрочен на {row.days_late} раб. дн.; {who}"
+        )
     if not overdue:
         lines.append("Нет.")
     return "\n".join(lines) + "\n"
@@ -206,7 +215,9 @@ def roadmap_tick(
         tracker.store.close()
 
 
-def _tick(tracker: Tracker, snapshot: Snapshot, send: bool, detailed_tags: bool, retry_delays: list[int] | None) -> dict[str, Any]:
+def _tick(
+    tracker: Tracker, snapshot: Snapshot, send: bool, detailed_tags: bool, retry_delays: list[int] | None
+) -> dict[str, Any]:
     status = snapshot.status
     plan = status.plan
     roadmap_id, as_of = snapshot.active.id, status.moment.isoformat()
@@ -235,7 +246,12 @@ def _tick(tracker: Tracker, snapshot: Snapshot, send: bool, detailed_tags: bool,
     stats_reminders = {"error": str(reminders)[:300]} if isinstance(reminders, BaseException) else reminders
     context = get_run_context()
     flow_run = getattr(context, "flow_run", None)
-    stats = {"flow_run_id": str(flow_run.id) if flow_run else None, "stages": len(futures), "overdue": overdue, "reminders": stats_reminders}
+    stats = {
+        "flow_run_id": str(flow_run.id) if flow_run else None,
+        "stages": len(futures),
+        "overdue": overdue,
+        "reminders": stats_reminders,
+    }
     record_tick.submit(quote(tracker), roadmap_id, as_of, stats).result()
     if isinstance(reminders, BaseException):
         raise reminders  # the run shows as failed: some reminders are still waiting in the outbox
@@ -249,7 +265,11 @@ def notify_unblocked(roadmap_id: str, stage_id: str, database_url: str | None = 
     tracker = app.open_tracker(database_url)
     try:
         report = remind(
-            tracker, roadmap_id, tracker.active(roadmap_id).today(), app.secrets(), immediate=True,
+            tracker,
+            roadmap_id,
+            tracker.active(roadmap_id).today(),
+            app.secrets(),
+            immediate=True,
             only=lambda r: r.kind is Kind.UNBLOCKED and r.about == stage_id,
             dispatch_guard=lambda: concurrency(DISPATCH_LIMIT, occupy=1, strict=False),
         )
@@ -297,7 +317,9 @@ def confirm_stage(roadmap_id: str, stage: str, database_url: str | None = None, 
     evidence = answer.evidence_url
     if evidence and not evidence.startswith(("http://", "https://")):
         raise ValueError("подтверждение из интерфейса Prefect — только ссылка http(s)://")
-    outcome = recording.done(tracker, roadmap_id, stage, by=answer.by, actor="prefect-ui", note=answer.note, evidence=evidence, channel="prefect-ui")
+    outcome = recording.done(
+        tracker, roadmap_id, stage, by=answer.by, actor="prefect-ui", note=answer.note, evidence=evidence, channel="prefect-ui"
+    )
     message = f"этап {outcome.stage.stage.display_number} отмечен выполненным (журнал № {outcome.audit_seq})"
     logger.info(message)
     return message

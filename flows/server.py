@@ -23,7 +23,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(port: int | None = None, env: dict[str, str] | None = None, timeout: float = 120.0) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    port: int | None = None, env: dict[str, str] | None = None, timeout: float = 120.0
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start `prefect server start` on 127.0.0.1 and wait until it answers /health."""
     port = port or _free_port()
     environment = dict(os.environ, **(env or {}))
@@ -32,7 +34,9 @@ def start_server(port: int | None = None, env: dict[str, str] | None = None, tim
     environment.pop("PREFECT_API_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + timeout

@@ -69,7 +69,7 @@ def secret_fragments(value: str) -> list[str]:
     if "://" in value:
         scheme, rest = value.split("://", 1)
         netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
-        tail = rest[len(netloc):]
+        tail = rest[len(netloc) :]
         if "@" in netloc:
             userinfo = netloc.rsplit("@", 1)[0]
             if ":" in userinfo:
@@ -227,9 +227,8 @@ def _reason(lines: list[tuple[int, str]]) -> str:
     picked: list[str] = []
     for level, message in lines:
         text = " ".join(message.split())
-        if level >= logging.WARNING or (level >= logging.DEBUG and _CAUSE.search(text)):
-            if text and text not in picked:
-                picked.append(text[:400])
+        if (level >= logging.WARNING or (level >= logging.DEBUG and _CAUSE.search(text))) and text and text not in picked:
+            picked.append(text[:400])
     return "; ".join(picked)
 
 
@@ -252,7 +251,7 @@ class Channel:
     url: str = field(repr=False)  # the full Apprise URL — SECRET: never print, log or store it
 
     def describe(self) -> str:
-        shown = f"(секрет {self.target[len('secret:'):]})" if is_reference(self.target) else self.target
+        shown = f"(секрет {self.target[len('secret:') :]})" if is_reference(self.target) else self.target
         if self.kind == "email":
             return f"почта {shown}"
         if self.kind == "telegram":
@@ -359,7 +358,9 @@ def person_channels(person_key: str, person: Person, secrets: Secrets) -> tuple[
         problems.append(ChannelProblem(person_key, _redact_fragments(redact(text, secrets.known_values()), _sensitive_now())))
 
     if not contacts.any:
-        problem(f"у {who} нет ни одного контакта: напоминания не будут доставлены; добавьте contacts: email, telegram или apprise")
+        problem(
+            f"у {who} нет ни одного контакта: напоминания не будут доставлены; добавьте contacts: email, telegram или apprise"
+        )
         return channels, problems
 
     attempts: list[tuple[str, str, Callable[[str, Secrets], Channel]]] = []
@@ -371,7 +372,7 @@ def person_channels(person_key: str, person: Person, secrets: Secrets) -> tuple[
         attempts.append(("Apprise", entry, _apprise_channel))
 
     for label, contact, build in attempts:
-        shown = contact if not is_reference(contact) else f"секрет {contact[len('secret:'):]}"
+        shown = contact if not is_reference(contact) else f"секрет {contact[len('secret:') :]}"
         try:
             channels.append(build(contact, secrets))
         except SecretError as exc:
@@ -458,7 +459,11 @@ def send(
                 reason = _reason(lines)
                 return SendResult(
                     False,
-                    _clip(redact(f"{channel.describe()}: Apprise не принял адрес канала" + (f" ({reason})" if reason else ""), known)),
+                    _clip(
+                        redact(
+                            f"{channel.describe()}: Apprise не принял адрес канала" + (f" ({reason})" if reason else ""), known
+                        )
+                    ),
                 )
             result = notifier.notify(body=body, title=title, body_format=body_format, **_timeout_kwargs(timeout))
         try:

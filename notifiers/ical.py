@@ -108,9 +108,9 @@ from cyclogram.engine.gcpause import gc_paused
 from cyclogram.engine.model import Roadmap, normalize_number
 from cyclogram.engine.plan import Occurrence, PlannedStage
 from cyclogram.engine.reminders import Policy
+from cyclogram.engine.russian import shorten
 from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status
 from cyclogram.engine.tracking import Completion, CompletionState
-from cyclogram.engine.russian import shorten
 
 PRODID = "-//Cyclogram//Roadmap calendar//RU"
 SUMMARY_TITLE_LIMIT = 80  # characters of the stage title in SUMMARY
@@ -292,7 +292,42 @@ def _states(
 _TRANSLIT = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch - y - e yu ya".split(),
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "-",
+            "y",
+            "-",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
     )
 )
 
@@ -425,7 +460,7 @@ def _local(day: dt.date, time: dt.time, tzid: str) -> dict[str, str]:
 
 
 def _utc_text(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _event_span(occurrence: Occurrence, tzid: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -540,7 +575,9 @@ def _expand(rule: Mapping[str, object], start: dt.date, until: dt.date) -> list[
     kwargs: dict[str, Any] = {"interval": int(rule["INTERVAL"])}  # type: ignore[call-overload]
     if "BYMONTHDAY" in rule:
         kwargs["bymonthday"] = rule["BYMONTHDAY"]
-    moments = _rrule.rrule(freq, dtstart=dt.datetime.combine(start, dt.time()), until=dt.datetime.combine(until, dt.time()), **kwargs)
+    moments = _rrule.rrule(
+        freq, dtstart=dt.datetime.combine(start, dt.time()), until=dt.datetime.combine(until, dt.time()), **kwargs
+    )
     return [moment.date() for moment in moments]
 
 
@@ -660,7 +697,11 @@ class _Builder:
         separate = [o.due for o in planned.occurrences if o.due is not None and o.due not in set(dues)]
         rhythm = _EVERY_WORDS[recurring.every]
         if recurring.every == "month" and recurring.day:
-            rhythm += f", {recurring.day}-го числа (или в последний день месяца)" if recurring.day > 28 else f", {recurring.day}-го числа"
+            rhythm += (
+                f", {recurring.day}-го числа (или в последний день месяца)"
+                if recurring.day > 28
+                else f", {recurring.day}-го числа"
+            )
         elif recurring.every == "month":
             rhythm += ", в последний день месяца"
         elif recurring.every == "week" and recurring.weekday:
@@ -715,7 +756,9 @@ class _Builder:
         for position, occurrence in enumerate(planned.occurrences):
             if occurrence.unknown or occurrence.due is None:
                 reason = occurrence.unknown or "срок не указан"
-                skipped.append(Skipped(planned.id, number, title, f"{occurrence.label}: {reason}" if occurrence.label else reason))
+                skipped.append(
+                    Skipped(planned.id, number, title, f"{occurrence.label}: {reason}" if occurrence.label else reason)
+                )
             else:
                 known.append((occurrence, states[position]))
         several = len(planned.occurrences) > 1
@@ -830,7 +873,7 @@ def _add_alarms(component: Event | Todo, alarms: Iterable[Mapping[str, object]])
         alarm.add("action", "DISPLAY")
         alarm.add("description", str(spec["description"]))
         if "at" in spec:
-            moment = dt.datetime.strptime(str(spec["at"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+            moment = dt.datetime.strptime(str(spec["at"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
             alarm.add("trigger", moment, parameters={"VALUE": "DATE-TIME"})
         else:
             alarm.add("trigger", dt.timedelta(seconds=int(spec["before"])), parameters={"RELATED": "START"})  # type: ignore[call-overload]
@@ -858,7 +901,7 @@ def _render_component(spec: EventSpec, sequence: int, modified: dt.datetime, dts
             component.add("dtstart", _when_value(f["start"]))  # type: ignore[arg-type]
         component.add("due", _when_value(f["due"]))  # type: ignore[arg-type]
         if f["completed"]:
-            completed = dt.datetime.strptime(str(f["completed"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+            completed = dt.datetime.strptime(str(f["completed"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
             component.add("completed", completed)
         if f["percent"] is not None:
             component.add("percent-complete", int(f["percent"]))  # type: ignore[call-overload]
@@ -934,7 +977,7 @@ def _header(name: str, tzid: str) -> bytes:
 def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.utcoffset() is None:
         raise ValueError("times must be timezone-aware")
-    return moment.astimezone(dt.timezone.utc).replace(microsecond=0)
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def render_calendar(
@@ -953,7 +996,7 @@ def render_calendar(
     LAST-MODIFIED is taken from it as bytes: its DTSTAMP (and, for a uid without a version, its
     LAST-MODIFIED) is the time of that first serialization. `now` must be timezone-aware.
     """
-    stamp = _utc(now or dt.datetime.now(dt.timezone.utc))
+    stamp = _utc(now or dt.datetime.now(dt.UTC))
     versions = versions or {}
     first, last = _years(specs)
     parts = [_header(name, timezone), _vtimezone(timezone, first, last)]

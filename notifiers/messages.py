@@ -25,7 +25,7 @@ import re
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -34,10 +34,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from cyclogram.engine import russian
-from cyclogram.engine.russian import shorten
 from cyclogram.engine.model import Roadmap, walk_stages
 from cyclogram.engine.plan import PlannedStage
 from cyclogram.engine.reminders import Kind, Reminder
+from cyclogram.engine.russian import shorten
 from cyclogram.engine.status import RoadmapStatus
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -78,13 +78,12 @@ def _environment(language: str) -> Environment:
     available = available_languages()
     if language not in available:
         raise ValueError(
-            f"нет шаблонов уведомлений на языке «{language}»; есть: {', '.join(available) or 'ни одного'} "
-            f"(папки в {TEMPLATES})"
+            f"нет шаблонов уведомлений на языке «{language}»; есть: {', '.join(available) or 'ни одного'} (папки в {TEMPLATES})"
         )
     return _cached_environment(language)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_environment(language: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES / language), encoding="utf-8"),
@@ -128,8 +127,6 @@ def _nl2br(value: object) -> Markup:
     """Escaped text with its line breaks kept (for notes written as a YAML block)."""
     lines = str(value).splitlines() or [""]
     return Markup("<br>\n").join(escape(line) for line in lines)
-
-
 
 
 def _clean(text: str) -> str:
@@ -215,7 +212,9 @@ def _item(reminder: Reminder, status: RoadmapStatus, also: Sequence[Reminder] = 
     planned = _planned(status, reminder.stage_id)
     stage = planned.stage
     kind = reminder.kind
-    owner_key = reminder.about if kind is Kind.ESCALATION and reminder.about else (planned.responsible[:1] or (reminder.person,))[0]
+    owner_key = (
+        reminder.about if kind is Kind.ESCALATION and reminder.about else (planned.responsible[:1] or (reminder.person,))[0]
+    )
     others = [_person(roadmap, key).name for key in planned.responsible if key != reminder.person]
     also_owner = [_person(roadmap, key).name for key in planned.responsible if key not in (reminder.person, owner_key)]
     unblocker = None

@@ -58,7 +58,7 @@ def is_reference(value: str) -> bool:
 
 def reference_name(value: str) -> str:
     """``secret:NAME`` → ``NAME`` (checked)."""
-    name = value[len(SECRET_PREFIX):].strip() if is_reference(value) else value
+    name = value[len(SECRET_PREFIX) :].strip() if is_reference(value) else value
     _check_name(name)
     return name
 
@@ -66,8 +66,7 @@ def reference_name(value: str) -> str:
 def _check_name(name: str) -> None:
     if not _NAME.match(name or ""):
         raise SecretError(
-            f"имя секрета «{name}» записано неверно: нужны латинские буквы, цифры, «_», «.» или «-», "
-            "например secret:smtp"
+            f"имя секрета «{name}» записано неверно: нужны латинские буквы, цифры, «_», «.» или «-», например secret:smtp"
         )
 
 
@@ -99,7 +98,7 @@ def parse_secrets_text(text: str, path: Path | str = "") -> dict[str, str]:
             raise SecretError(f"файл секретов {path}, строка {number}: ожидается ИМЯ=значение")
         key = _normalized(match[1])
         if key.startswith(ENV_PREFIX) and len(key) > len(ENV_PREFIX):
-            key = key[len(ENV_PREFIX):]
+            key = key[len(ENV_PREFIX) :]
         values[key] = _unquote(match[2])
     return values
 
@@ -224,9 +223,13 @@ class Secrets:
             if "Unable to find" in str(exc):
                 self._prefect_misses.add(name)
                 return None
-            raise SecretError(f"не удалось получить секрет «{name}» из Prefect (блок {block_name}): {type(exc).__name__}") from None
+            raise SecretError(
+                f"не удалось получить секрет «{name}» из Prefect (блок {block_name}): {type(exc).__name__}"
+            ) from None
         except Exception as exc:  # noqa: BLE001 - any Prefect/network failure becomes a SecretError
-            raise SecretError(f"не удалось получить секрет «{name}» из Prefect (блок {block_name}): {type(exc).__name__}") from None
+            raise SecretError(
+                f"не удалось получить секрет «{name}» из Prefect (блок {block_name}): {type(exc).__name__}"
+            ) from None
         # Secret.get() would json-decode the value ("123456" → int); the raw string is what we want.
         value = raw if isinstance(raw, str) else str(raw)
         if not value.strip():

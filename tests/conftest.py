@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -22,8 +21,6 @@ def write_roadmap(tmp_path: Path):
         return path
 
     return write
-
-
 
 
 # --- real databases: a SQLite file and the machine's PostgreSQL ---------------------------------
@@ -69,5 +66,3 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'cyclogram.db'}"
     return request.getfixturevalue("pg_url")
-
-

@@ -40,7 +40,9 @@ def test_several_stages_in_one_command_in_dependency_order(tracker):
     # 21 waits for 20: given in the "wrong" order, both are recorded (20 first).
     marks = [recording.Mark("21", "2024-10-23", evidence="https://school.example/forms"), recording.Mark("20", "2024-10-18")]
     marks += [recording.Mark("2", "2024-09-05")]
-    outcomes = recording.done_many(tracker, "spt-usolye-2024", marks, by="volkova", actor="deputy", force=True, reason="бумажные отметки")
+    outcomes = recording.done_many(
+        tracker, "spt-usolye-2024", marks, by="volkova", actor="deputy", force=True, reason="бумажные отметки"
+    )
     assert [o.stage.stage.display_number for o in outcomes] == ["2", "20", "21"]
     assert _actions(tracker).count("stage.done") + _actions(tracker).count("stage.forced") == 3
     assert tracker.verify().ok
@@ -86,7 +88,9 @@ def test_import_completions_from_an_excel_csv(tmp_path):
     assert by_number["2."]["status"] == "done" and by_number["3."]["done_by"] == "melnikova"
     history = json.loads(_cli("history", "--format", "json", home=tmp_path).stdout)
     assert [e["action"] for e in history].count("stage.done") == 3
-    assert next(e for e in history if e["stage_id"] and e["payload"].get("note") == "педсовет")["payload"]["at"].startswith("2024-09-10T15:00")
+    assert next(e for e in history if e["stage_id"] and e["payload"].get("note") == "педсовет")["payload"]["at"].startswith(
+        "2024-09-10T15:00"
+    )
 
 
 def test_import_completions_refuses_with_the_line_and_records_nothing(tmp_path):
@@ -110,14 +114,32 @@ def test_done_with_several_numbers_from_the_command_line(tmp_path):
     # 6 waits for 3 (the local act): marked together, in any order, both go in.
     result = _cli("done", "spt-usolye-2024", "6", "2", "--by", "volkova", "--at", "2024-09-06", home=tmp_path)
     assert result.returncode == 1 and "этап 6 ещё заблокирован" in result.stderr
-    result = _cli("done", "spt-usolye-2024", "6", "2", "3", "--by", "volkova", "--at", "2024-09-06", "--evidence", "https://school.example/akt", home=tmp_path)
+    result = _cli(
+        "done",
+        "spt-usolye-2024",
+        "6",
+        "2",
+        "3",
+        "--by",
+        "volkova",
+        "--at",
+        "2024-09-06",
+        "--evidence",
+        "https://school.example/akt",
+        home=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(" выполнен 06.09.2024") == 3
 
 
 def test_status_outputs_fit_80_columns_and_excel(tmp_path):
     assert _cli("load", str(SPT), home=tmp_path).returncode == 0
-    assert _cli("done", "spt-usolye-2024", "20", "--by", "volkova", "--at", "2024-10-17", "--force", "--reason", "тест", home=tmp_path).returncode == 0
+    assert (
+        _cli(
+            "done", "spt-usolye-2024", "20", "--by", "volkova", "--at", "2024-10-17", "--force", "--reason", "тест", home=tmp_path
+        ).returncode
+        == 0
+    )
     table = _cli("status", "spt-usolye-2024", "--as-of", "2024-10-31", home=tmp_path)
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()

@@ -79,7 +79,7 @@ def smtp_server():
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - http.server hook name
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.server.received.append((self.path, self.rfile.read(length)))  # type: ignore[attr-defined]
         self.send_response(200)
@@ -210,7 +210,9 @@ def test_apprise_json_channel_through_local_http_receiver(http_receiver, tmp_pat
 def test_unparseable_apprise_secret_is_a_problem_without_the_url(tmp_path, caplog):
     url = "nosuchservice://admin:Hunter2Hunter2@example.org/tok3nTok3nTok3nTok3n"
     caplog.set_level(logging.DEBUG)
-    channels, problems = person_channels("volkova", person(apprise="secret:broken"), secrets_from({"CYCLOGRAM_SECRET_BROKEN": url}, tmp_path))
+    channels, problems = person_channels(
+        "volkova", person(apprise="secret:broken"), secrets_from({"CYCLOGRAM_SECRET_BROKEN": url}, tmp_path)
+    )
     assert channels == []
     [problem] = problems
     assert "«broken»" in problem.message
@@ -293,7 +295,9 @@ def test_send_never_raises(tmp_path):
 def test_redact_urls_tokens_and_known_values():
     assert redact("mailtos://school:p%40ss@smtp.yandex.ru?from=a@b.ru") == "mailtos://school:***@smtp.yandex.ru?from=a@b.ru"
     assert redact(f"tgram://{BOT_TOKEN}/12345") == "tgram://***/12345"
-    assert redact(f"POST https://api.telegram.org/bot{BOT_TOKEN}/sendMessage") == "POST https://api.telegram.org/bot***/sendMessage"
+    assert (
+        redact(f"POST https://api.telegram.org/bot{BOT_TOKEN}/sendMessage") == "POST https://api.telegram.org/bot***/sendMessage"
+    )
     assert redact("ошибка: пароль s3cr3t-value не подошёл", ["s3cr3t-value"]) == "ошибка: пароль *** не подошёл"
     # a known URL secret also hides its pieces, decoded or not
     url = "discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"
@@ -454,7 +458,9 @@ def test_a_silent_server_is_cut_off_by_the_timeout():
         silent.listen(5)
         port = silent.getsockname()[1]
         channel = Channel(
-            "email", "email", "a@example.org",
+            "email",
+            "email",
+            "a@example.org",
             f"mailto://school:Pw0rdPw0rd@127.0.0.1:{port}?from=s@example.org&mode=insecure&to=a%40example.org&format=html",
         )
         started = time.monotonic()

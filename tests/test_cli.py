@@ -16,9 +16,7 @@ SPT = ROADMAPS / "spt-usolye-2024.yaml"
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cyclogram", *args], capture_output=True, text=True, cwd=cwd, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "cyclogram", *args], capture_output=True, text=True, cwd=cwd, timeout=60)
 
 
 def test_validate_clean_file_exits_zero(write_roadmap):

@@ -23,7 +23,7 @@ from cyclogram.store import open_store
 from cyclogram.tracker import Tracker
 
 sys.path.insert(0, str(ROOT / "bench"))
-from generate import synthetic_roadmap  # noqa: E402
+from generate import synthetic_roadmap
 
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
 
@@ -133,7 +133,13 @@ def test_explanations_of_a_long_chain_stay_linear():
     people = "people:\n  p: {name: П.П. Петров}\n"
     stages = ["  - {id: s0, title: Начало, due: 2024-09-02, responsible: [p]}"]
     stages += [f"  - {{id: s{i}, title: Этап {i}, due: s{i - 1}.done + 1wd, responsible: [p]}}" for i in range(1, 2000)]
-    text = "id: chain\ntitle: Цепочка\nacademic_year: 2024-2025\ntimezone: Europe/Moscow\n" + people + "stages:\n" + "\n".join(stages) + "\n"
+    text = (
+        "id: chain\ntitle: Цепочка\nacademic_year: 2024-2025\ntimezone: Europe/Moscow\n"
+        + people
+        + "stages:\n"
+        + "\n".join(stages)
+        + "\n"
+    )
     checked = check_text(text, "chain.yaml")
     assert checked.plan is not None
     longest = max(len(p.explain) for p in checked.plan.stages.values())

@@ -87,7 +87,9 @@ def test_added_and_removed_stages():
 
 
 def test_removed_stage_with_completion_is_reported_not_dropped():
-    new = STAGES.replace("  - {id: report, number: \"25\", title: Направить отчёты, due: 2024-10-18, responsible: [toropkina]}\n", "")
+    new = STAGES.replace(
+        '  - {id: report, number: "25", title: Направить отчёты, due: 2024-10-18, responsible: [toropkina]}\n', ""
+    )
     diff = diff_of(HEADER + STAGES, HEADER + new, completed=("report", "upload", "report", "very_old"))
     assert diff.orphaned_completions == ("report", "very_old")
     assert diff.lines()[-2:] == [
@@ -130,7 +132,9 @@ def test_number_and_title_changes_are_one_retitled_change():
     assert change.describe() == "этап 26 «Направить отчёты»: номер изменён (был 25)"
     assert renumbered.changes == (change,)
 
-    renamed = only(diff_of(HEADER + STAGES, HEADER + STAGES.replace("Направить отчёты", "Направить отчёты оператору")), "retitled")
+    renamed = only(
+        diff_of(HEADER + STAGES, HEADER + STAGES.replace("Направить отчёты", "Направить отчёты оператору")), "retitled"
+    )
     assert renamed.describe() == "этап 25: название изменено — было: «Направить отчёты»; стало: «Направить отчёты оператору»"
 
     both = HEADER + STAGES.replace('number: "25", title: Направить отчёты', 'number: "26", title: Отчёты')
@@ -188,7 +192,9 @@ def test_trigger_becoming_a_date_and_back():
 
 
 def test_deadline_becoming_unknown():
-    unknown_event = HEADER.replace("start: 2024-10-01, end: 2024-10-15", "start: 2024-10-01, end: 2024-10-15}\n  later: {title: Позже")
+    unknown_event = HEADER.replace(
+        "start: 2024-10-01, end: 2024-10-15", "start: 2024-10-01, end: 2024-10-15}\n  later: {title: Позже"
+    )
     old = unknown_event + STAGES
     new = unknown_event + STAGES.replace("due: 2024-10-18,", "due: later.start,")
     change = only(diff_of(old, new), "moved")
@@ -221,9 +227,11 @@ def test_header_changes_never_print_contact_values():
 
 def test_people_and_roles_added_removed():
     old = HEADER + "roles:\n  teachers: {title: Классные руководители, members: [volkova]}\n" + STAGES
-    new = HEADER.replace(
-        "events:", "  kazarinova: {name: Казаринова О.А., position: социальный педагог}\nevents:"
-    ) + "roles:\n  teachers: {title: Классные руководители, members: [volkova, kazarinova]}\n" + STAGES
+    new = (
+        HEADER.replace("events:", "  kazarinova: {name: Казаринова О.А., position: социальный педагог}\nevents:")
+        + "roles:\n  teachers: {title: Классные руководители, members: [volkova, kazarinova]}\n"
+        + STAGES
+    )
     diff = diff_of(old, new)
     assert diff.header_changes == (
         "добавлен сотрудник Казаринова О.А. (социальный педагог)",
@@ -236,7 +244,9 @@ def test_to_dict_is_json_serializable_with_counts():
     summary = diff_of(HEADER + STAGES, HEADER + new, completed=("gone",)).to_dict()
     decoded = json.loads(json.dumps(summary, ensure_ascii=False))
     assert decoded["counts"]["moved"] == 1 and decoded["counts"]["retitled"] == 1 and decoded["counts"]["added"] == 0
-    assert {"kind": "moved", "stage_id": "forms", "number": "21", "before": "23.10.2024", "after": "25.10.2024"} in decoded["changes"]
+    assert {"kind": "moved", "stage_id": "forms", "number": "21", "before": "23.10.2024", "after": "25.10.2024"} in decoded[
+        "changes"
+    ]
     assert decoded["orphaned_completions"] == ["gone"]
 
 
@@ -279,7 +289,10 @@ def test_spt_testing_end_moved(spt_text):
     assert [c.kind for c in diff.changes] == ["moved"] * 7
     lines = diff.lines()
     assert lines[0].startswith("событие «Тестирование ЕМ СПТ» перенесено")
-    assert any(line.startswith("этап 20 «Произвести выгрузку") and line.endswith("срок перенесён с 18.10.2024 на 20.10.2024") for line in lines)
+    assert any(
+        line.startswith("этап 20 «Произвести выгрузку") and line.endswith("срок перенесён с 18.10.2024 на 20.10.2024")
+        for line in lines
+    )
     for change in diff.of_kind("moved"):
         text = change.describe()
         assert change.before.split(" – ")[-1] in text and change.after.split(" – ")[-1] in text
@@ -296,7 +309,11 @@ def test_spt_reassigned_renamed_and_removed_with_completion(spt_text):
     diff = diff_of(spt_text, new, completed=("plan", "staff_meeting"))
 
     reassigned = only(diff, "reassigned")
-    assert (reassigned.number, reassigned.before, reassigned.after) == ("21", "Волкова Л.А.", "Казаринова О.А., Волкова-Сидорова Л.А.")
+    assert (reassigned.number, reassigned.before, reassigned.after) == (
+        "21",
+        "Волкова Л.А.",
+        "Казаринова О.А., Волкова-Сидорова Л.А.",
+    )
     assert only(diff, "removed").number == "26"
     assert diff.of_kind("moved") == []
     assert diff.orphaned_completions == ("staff_meeting",)

@@ -13,9 +13,9 @@ import pytest
 from helpers import ROADMAPS
 from icalendar import Calendar
 
+from cyclogram import recording
 from cyclogram.feeds import Feeds
 from cyclogram.store import open_store
-from cyclogram import recording
 from cyclogram.tracker import Tracker
 from cyclogram.web import make_server
 
@@ -113,7 +113,7 @@ def test_feeds_reflect_completions_and_new_versions_at_once(feeds, server, tmp_p
     status, headers, body = get(server, f"/calendars/{feed.token}.ics", {"If-None-Match": first_headers["etag"]})
     assert status == 200 and headers["etag"] != first_headers["etag"]
     after = events(body)
-    plan_uid = next(uid for uid in after if uid.startswith("plan@") or uid.startswith("plan-"))
+    plan_uid = next(uid for uid in after if uid.startswith(("plan@", "plan-")))
     assert str(after[plan_uid]["SUMMARY"]).startswith("✓")
 
     # a new version moves one deadline: UIDs stay, only that event's SEQUENCE goes up
@@ -148,7 +148,7 @@ def test_ical_command_writes_a_file_and_lists_what_was_left_out(tmp_path):
 
 
 def test_sequence_does_not_move_with_the_calendar_alone(feeds):
-    """"Скоро срок" and "просрочен" change every day; subscribed events must not."""
+    """ "Скоро срок" and "просрочен" change every day; subscribed events must not."""
     early = events(feeds.build("spt-usolye-2024", as_of=__import__("datetime").date(2024, 9, 2)).body)
     late = events(feeds.build("spt-usolye-2024", as_of=__import__("datetime").date(2024, 10, 21)).body)
     assert set(early) == set(late)

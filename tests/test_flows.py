@@ -16,15 +16,17 @@ from helpers import HEADER, ROADMAPS
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from prefect import get_client  # noqa: E402
-from prefect.testing.utilities import prefect_test_harness  # noqa: E402
+from prefect import get_client
+from prefect.testing.utilities import prefect_test_harness
 
-from cyclogram import outbox  # noqa: E402
-from cyclogram.store import open_store  # noqa: E402
-from cyclogram import recording
-from cyclogram.tracker import Tracker  # noqa: E402
-from cyclogram.flows.deploy import emit_stage_completed, roadmap_deployments  # noqa: E402
-from cyclogram.flows.roadmap import artifact_key, notify_unblocked, roadmap_tick  # noqa: E402
+from cyclogram import (
+    outbox,
+    recording,
+)
+from cyclogram.flows.deploy import emit_stage_completed, roadmap_deployments
+from cyclogram.flows.roadmap import artifact_key, notify_unblocked, roadmap_tick
+from cyclogram.store import open_store
+from cyclogram.tracker import Tracker
 
 pytestmark = pytest.mark.xdist_group("prefect")
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
@@ -99,8 +101,12 @@ def test_artifacts_are_published_per_roadmap(db):
     with get_client(sync_client=True) as client:
         from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-        table = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[artifact_key("spt-usolye-2024", "status")])))
-        summary = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[artifact_key("spt-usolye-2024", "summary")])))
+        table = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[artifact_key("spt-usolye-2024", "status")]))
+        )
+        summary = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[artifact_key("spt-usolye-2024", "summary")]))
+        )
     assert table and table[0].type == "table"
     assert summary and "Просрочено" in str(summary[0].data)
     import json
@@ -110,7 +116,7 @@ def test_artifacts_are_published_per_roadmap(db):
 
 
 def test_two_ticks_of_the_same_day_send_nothing_twice(db, smtp):
-    url, tracker = db
+    url, _tracker = db
     first = roadmap_tick("spt-usolye-2024", "2024-10-14", url, detailed_tags=False)
     assert first["reminders"]["sent"] > 0
     count = len(smtp.inbox.messages)
@@ -133,7 +139,11 @@ def test_a_failing_notifier_is_retried_by_prefect_then_left_pending(db, monkeypa
     pending = outbox.list_outbox(tracker.store, "pending")
     assert pending and all(row.attempts == 3 for row in pending)  # the first try and two Prefect retries
     assert outbox.list_outbox(tracker.store, "sent") == []
-    ticks = [e for e in tracker.history(__import__("cyclogram.store.audit", fromlist=["HistoryFilter"]).HistoryFilter("spt-usolye-2024")) if e.action == "flow.tick"]
+    ticks = [
+        e
+        for e in tracker.history(__import__("cyclogram.store.audit", fromlist=["HistoryFilter"]).HistoryFilter("spt-usolye-2024"))
+        if e.action == "flow.tick"
+    ]
     assert "error" in ticks[-1].payload_data()["reminders"]
 
 
@@ -141,9 +151,14 @@ def test_completion_event_path_sends_unblocked_reminders(home, smtp):
     from zoneinfo import ZoneInfo
 
     today = dt.datetime.now(ZoneInfo("Asia/Irkutsk")).date()  # the roadmap's own "today"
-    text = HEADER.replace("volkova: {name: Волкова Л.А., position: педагог-психолог, supervisor: toropkina, contacts: {telegram: \"123456\"}}",
-                          "volkova: {name: Волкова Л.А., position: педагог-психолог, supervisor: toropkina, contacts: {email: volkova@school.example}}")
-    text = text.replace("academic_year: 2024-2025", f"academic_year: {today.year if today.month >= 9 else today.year - 1}-{(today.year if today.month >= 9 else today.year - 1) + 1}")
+    text = HEADER.replace(
+        'volkova: {name: Волкова Л.А., position: педагог-психолог, supervisor: toropkina, contacts: {telegram: "123456"}}',
+        "volkova: {name: Волкова Л.А., position: педагог-психолог, supervisor: toropkina, contacts: {email: volkova@school.example}}",
+    )
+    text = text.replace(
+        "academic_year: 2024-2025",
+        f"academic_year: {today.year if today.month >= 9 else today.year - 1}-{(today.year if today.month >= 9 else today.year - 1) + 1}",
+    )
     text += (
         "stages:\n"
         f"  - {{id: upload, number: '20', title: Выгрузка, due: {(today + dt.timedelta(days=20)).isoformat()}, responsible: [toropkina]}}\n"
@@ -162,7 +177,7 @@ def test_completion_event_path_sends_unblocked_reminders(home, smtp):
     working_day = tracker.status("test-roadmap", today).plan.calendar.is_working_day(today)
     if working_day:
         assert sent == 1
-        (rcpts, message), = smtp.inbox.messages
+        ((rcpts, message),) = smtp.inbox.messages
         assert rcpts == ["volkova@school.example"] and "можно начинать" in str(message["Subject"]).lower()
         assert notify_unblocked("test-roadmap", "upload", url) == 0  # never twice
     else:
@@ -187,9 +202,9 @@ def test_schedules_are_in_the_roadmaps_timezone():
     from prefect.server.schemas.schedules import CronSchedule  # what the Prefect scheduler uses
 
     server_schedule = CronSchedule(cron=schedule.cron, timezone=schedule.timezone)
-    start = dt.datetime(2024, 10, 14, 0, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2024, 10, 14, 0, 0, tzinfo=dt.UTC)
     (first,) = asyncio.run(server_schedule.get_dates(n=1, start=start))
-    assert first.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M") == "2024-10-14 01:00"  # 09:00 Irkutsk
+    assert first.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") == "2024-10-14 01:00"  # 09:00 Irkutsk
     (trigger,) = unblocked.triggers
     assert "cyclogram.stage.completed" in trigger.expect
     assert trigger.parameters["stage_id"] == "{{ event.payload.stage_id }}"
@@ -212,15 +227,22 @@ def test_a_stage_can_be_completed_through_a_paused_run_with_a_form(db):
     deadline = time.monotonic() + 60
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline and paused is None:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["spt-usolye-2024 · подтвердить этап 2"])))
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["spt-usolye-2024 · подтвердить этап 2"]))
+            )
             paused = next((r for r in runs if r.state and r.state.is_paused()), None)
             time.sleep(0.5)
     assert paused is not None, "the run never paused for input"
-    resume_flow_run(paused.id, run_input={"by": "toropkina", "note": "из интерфейса Prefect", "evidence_url": "https://school12.example/plan.pdf"})
+    resume_flow_run(
+        paused.id,
+        run_input={"by": "toropkina", "note": "из интерфейса Prefect", "evidence_url": "https://school12.example/plan.pdf"},
+    )
     runner.join(timeout=60)
     assert "отмечен выполненным" in str(outcome["message"])
     _, completions = tracker.completions("spt-usolye-2024")
     (completion,) = completions
     assert (completion.stage_id, completion.by, completion.note) == ("plan", "toropkina", "из интерфейса Prefect")
-    events = tracker.history(__import__("cyclogram.store.audit", fromlist=["HistoryFilter"]).HistoryFilter("spt-usolye-2024", stage_id="plan"))
+    events = tracker.history(
+        __import__("cyclogram.store.audit", fromlist=["HistoryFilter"]).HistoryFilter("spt-usolye-2024", stage_id="plan")
+    )
     assert [(e.action, e.actor) for e in events] == [("stage.done", "prefect-ui")]

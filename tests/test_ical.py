@@ -38,7 +38,7 @@ JS = Path(__file__).resolve().parent / "js"
 SPT = ROOT / "roadmaps" / "spt-usolye-2024.yaml"
 OBJECTIVITY = ROOT / "roadmaps" / "objectivity-bobrovsky-2022.yaml"
 IRKUTSK = ZoneInfo("Asia/Irkutsk")
-NOW = dt.datetime(2024, 9, 2, 1, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 9, 2, 1, 0, tzinfo=dt.UTC)
 MOMENT = dt.date(2024, 9, 2)
 DOMAIN = "spt-usolye-2024.cyclogram"
 
@@ -78,7 +78,9 @@ def ical_js():
     """parse(*paths, expand=60) -> {path: {"calendar": …, "items": […]}} via ical.js under Node."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
-        reason = "ical.js tests need Node.js: " + ", ".join(n for n, p in (("node", node), ("npm", npm)) if not p) + " not on PATH"
+        reason = (
+            "ical.js tests need Node.js: " + ", ".join(n for n, p in (("node", node), ("npm", npm)) if not p) + " not on PATH"
+        )
         print(reason)
         pytest.skip(reason)
     installed = JS / "node_modules" / "ical.js" / "package.json"
@@ -95,7 +97,9 @@ def ical_js():
     def parse(*paths: Path, expand: int = 60) -> dict[str, dict]:
         done = subprocess.run(
             [node, str(JS / "parse_ics.mjs"), "--expand", str(expand), *map(str, paths)],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert done.returncode == 0, f"ical.js could not parse {paths}:\n{done.stderr}"
         return json.loads(done.stdout)
@@ -188,7 +192,7 @@ def test_spt_calendar_properties(spt_feed):
 
 
 def test_spt_one_event_per_stage_with_known_dates(spt_feed):
-    status, specs, skipped, _, parsed = spt_feed
+    status, _specs, skipped, _, parsed = spt_feed
     known = [key for key, planned in status.plan.stages.items() if _known(planned)]
     assert len(known) == 27
     assert [item["uid"] for item in parsed["items"]] == [f"{key}@{DOMAIN}" for key in known]
@@ -202,14 +206,19 @@ def test_spt_deadline_and_window_dates(spt_feed):
     *_, parsed = spt_feed
     items = _by_uid(parsed)
     report = items[f"report_forms@{DOMAIN}"]  # 21: upload (18.10) + 3 working days
-    assert (report["isDate"], report["dtstart"], report["dtend"], report["endDate"]) == (True, "2024-10-23", "2024-10-24", "2024-10-24")
+    assert (report["isDate"], report["dtstart"], report["dtend"], report["endDate"]) == (
+        True,
+        "2024-10-23",
+        "2024-10-24",
+        "2024-10-24",
+    )
     testing = items[f"testing_run@{DOMAIN}"]  # 17: the testing window 01.10–15.10, DTEND exclusive
     assert (testing["isDate"], testing["dtstart"], testing["dtend"]) == (True, "2024-10-01", "2024-10-16")
     assert "Срок: с 01.10.2024, вторник по 15.10.2024, вторник" in testing["description"]
 
 
 def test_spt_cyrillic_text_survives(spt_feed):
-    status, specs, _, _, parsed = spt_feed
+    _, specs, _, _, parsed = spt_feed
     items = _by_uid(parsed)
     upload = items[f"upload@{DOMAIN}"]
     assert upload["summary"].startswith("20. Произвести выгрузку из электронной тестовой оболочки")
@@ -249,14 +258,15 @@ def test_spt_alarms_follow_the_reminder_policy(spt_feed):
         due = planned.occurrences[0].due
         expected = [
             dt.datetime.combine(calendar.add_working_days(due, -lead), dt.time(9), tzinfo=IRKUTSK)
-            .astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            .astimezone(dt.UTC)
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
             for lead in (5, 1)
         ]
         assert [a["absolute"] for a in items[f"{key}@{DOMAIN}"]["alarms"]] == expected, key
 
 
 def test_spt_attendees_and_organizer(spt_feed):
-    *_, data, parsed = spt_feed
+    *_, _data, parsed = spt_feed
     items = _by_uid(parsed)
     testing = items[f"testing_run@{DOMAIN}"]
     assert testing["attendees"] == [
@@ -328,11 +338,14 @@ def test_recurring_rules(recurring_feed):
 
 
 def test_recurring_alarms_are_relative(recurring_feed):
-    status, *_, parsed = recurring_feed
+    _, *_, parsed = recurring_feed
     items = _by_uid(parsed)
     alarms = items["monthly25@rec-test.cyclogram"]["alarms"]
     # 5 working days before the 25th is most often 7 calendar days; send_at 08:30
-    assert [(a["relative"], a["related"], a["absolute"]) for a in alarms] == [("-P6DT15H30M", "START", None), ("-PT15H30M", "START", None)]
+    assert [(a["relative"], a["related"], a["absolute"]) for a in alarms] == [
+        ("-P6DT15H30M", "START", None),
+        ("-PT15H30M", "START", None),
+    ]
     separate = items["monthly30-fevral-2025@rec-test.cyclogram"]["alarms"]  # 28.02.2025 is a Friday
     assert [a["absolute"] for a in separate] == ["2025-02-21T00:30:00Z", "2025-02-27T00:30:00Z"]
 
@@ -352,12 +365,17 @@ def test_timed_window(recurring, recurring_feed, ical_js, tmp_path):
     *_, parsed = recurring_feed
     rooms = _by_uid(parsed)["rooms@rec-test.cyclogram"]
     assert (rooms["isDate"], rooms["dtstartLocal"], rooms["dtend"]) == (
-        False, {"value": "2025-05-12T00:00:00", "tzid": "Asia/Irkutsk"}, "2025-05-20T01:00:00Z",
+        False,
+        {"value": "2025-05-12T00:00:00", "tzid": "Asia/Irkutsk"},
+        "2025-05-20T01:00:00Z",
     )
     (tmp_path / "todo.ics").write_bytes(_render(build_specs(_status(recurring), todo=True)[0], recurring))
     todo = _by_uid(ical_js(tmp_path / "todo.ics")[str(tmp_path / "todo.ics")])["rooms@rec-test.cyclogram"]
     # VTODO: DTSTART of the same value type as DUE (RFC 5545 3.8.2.3)
-    assert (todo["dtstartLocal"]["value"], todo["dueLocal"]) == ("2025-05-12T00:00:00", {"value": "2025-05-20T09:00:00", "tzid": "Asia/Irkutsk"})
+    assert (todo["dtstartLocal"]["value"], todo["dueLocal"]) == (
+        "2025-05-12T00:00:00",
+        {"value": "2025-05-20T09:00:00", "tzid": "Asia/Irkutsk"},
+    )
 
 
 def test_secret_contacts_are_never_written(recurring_feed):
@@ -372,8 +390,20 @@ def test_secret_contacts_are_never_written(recurring_feed):
 
 def test_recurring_occurrences_done_and_skipped(recurring, ical_js, tmp_path):
     completions = [
-        Completion("monthly25", CompletionState.DONE, dt.datetime(2024, 9, 24, 15, tzinfo=IRKUTSK), "toropkina", occurrence="сентябрь 2024"),
-        Completion("monthly25", CompletionState.SKIPPED, dt.datetime(2024, 10, 20, 15, tzinfo=IRKUTSK), "toropkina", occurrence="октябрь 2024"),
+        Completion(
+            "monthly25",
+            CompletionState.DONE,
+            dt.datetime(2024, 9, 24, 15, tzinfo=IRKUTSK),
+            "toropkina",
+            occurrence="сентябрь 2024",
+        ),
+        Completion(
+            "monthly25",
+            CompletionState.SKIPPED,
+            dt.datetime(2024, 10, 20, 15, tzinfo=IRKUTSK),
+            "toropkina",
+            occurrence="октябрь 2024",
+        ),
     ]
     status = _status(recurring, completions, dt.date(2024, 11, 2))
     specs, _ = build_specs(status, completions=completions)
@@ -390,7 +420,10 @@ def test_recurring_occurrences_done_and_skipped(recurring, ical_js, tmp_path):
     todos = _by_uid(parsed[str(tmp_path / "todo.ics")])
     september = todos["monthly25-sentyabr-2024@rec-test.cyclogram"]
     assert (september["component"], september["status"], september["completed"], september["percentComplete"]) == (
-        "VTODO", "COMPLETED", "2024-09-24T07:00:00Z", 100,
+        "VTODO",
+        "COMPLETED",
+        "2024-09-24T07:00:00Z",
+        100,
     )
     assert (september["dtstart"], september["due"]) == ("2024-09-01", "2024-09-25")  # the month's window
     assert todos["monthly25-oktyabr-2024@rec-test.cyclogram"]["status"] == "CANCELLED"
@@ -420,7 +453,10 @@ def test_completed_stages(spt, ical_js, tmp_path):
     assert late["summary"].startswith("✓ 2. ") and "Статус: выполнен с опозданием" in late["description"]
     skipped = events[f"local_act@{DOMAIN}"]
     assert skipped["summary"].startswith("⊘ 3. ") and skipped["status"] == "CANCELLED"
-    assert "Зависит от: 2 «Разработать план проведения ЕМ СПТ с учетом…» — выполнен с опозданием" in events[f"teachers_council@{DOMAIN}"]["description"]
+    assert (
+        "Зависит от: 2 «Разработать план проведения ЕМ СПТ с учетом…» — выполнен с опозданием"
+        in events[f"teachers_council@{DOMAIN}"]["description"]
+    )
     opened = events[f"consent_forms@{DOMAIN}"]
     assert not opened["summary"].startswith(("✓", "⊘")) and opened["status"] == "CONFIRMED"
 
@@ -450,13 +486,19 @@ def test_objectivity_occurrences_and_unknown_dates(ical_js, tmp_path):
     domain = "objectivity-bobrovsky-2022.cyclogram"
     month = items[f"coordinator_order-sentyabr-2022@{domain}"]  # months: the whole month
     assert (month["dtstart"], month["dtend"]) == ("2022-09-01", "2022-10-01")
-    assert month["summary"] == "1.1. Издание приказа о назначении школьного координатора внешней оценочной процедуры (сентябрь 2022)"
+    assert (
+        month["summary"] == "1.1. Издание приказа о назначении школьного координатора внешней оценочной процедуры (сентябрь 2022)"
+    )
     per_subject = sorted(k for k in items if k.startswith("organization_orders-"))
     assert per_subject == sorted(
-        f"organization_orders-{s}@{domain}" for s in ("vpr-russkiy-yazyk", "vpr-matematika", "vpr-okruzhayushchiy-mir", "vpr-inostrannyy-yazyk")
+        f"organization_orders-{s}@{domain}"
+        for s in ("vpr-russkiy-yazyk", "vpr-matematika", "vpr-okruzhayushchiy-mir", "vpr-inostrannyy-yazyk")
     )
     reasons = {(s.stage_id, s.reason) for s in skipped}
-    assert ("organization_orders", "ВПР — предметы на основе случайного выбора: дата события «ВПР — предметы на основе случайного выбора» (vpr_random) ещё не известна") in reasons
+    assert (
+        "organization_orders",
+        "ВПР — предметы на основе случайного выбора: дата события «ВПР — предметы на основе случайного выбора» (vpr_random) ещё не известна",
+    ) in reasons
     assert ("experience_sharing", "по внешнему поводу: по графику заседаний ШМО и методических семинаров") in reasons
     assert ("parents_info", CONTINUOUS_REASON) in reasons
     assert any(s.stage_id == "courses_training" and "ещё не известна" in s.reason for s in skipped)
@@ -470,7 +512,7 @@ def test_objectivity_occurrences_and_unknown_dates(ical_js, tmp_path):
 
 
 def test_people_filter(spt_built):
-    status, specs, skipped, _ = spt_built
+    status, specs, _skipped, _ = spt_built
     mine, my_skipped = build_specs(status, people=["volkova"])
     expected = {key for key, planned in status.plan.stages.items() if "volkova" in planned.responsible and _known(planned)}
     assert {spec.stage_id for spec in mine} == expected and len(mine) == len(expected)
@@ -479,7 +521,11 @@ def test_people_filter(spt_built):
     assert [spec.stage_id for spec in kochneva] == ["timetable", "notify"] and kochneva_skipped == []
     by_role, _ = build_specs(status, people=["class_teachers"])
     by_members, _ = build_specs(status, people=["ivanova", "petrova", "sidorova"])
-    assert [s.uid for s in by_role] == [s.uid for s in by_members] == [f"{k}@{DOMAIN}" for k in ("info_campaign", "consents", "notify")]
+    assert (
+        [s.uid for s in by_role]
+        == [s.uid for s in by_members]
+        == [f"{k}@{DOMAIN}" for k in ("info_campaign", "consents", "notify")]
+    )
     assert {s.uid: s.content_hash for s in specs if s.uid in {x.uid for x in by_role}} == {s.uid: s.content_hash for s in by_role}
     assert build_specs(status, people=[]) == ([], [])
 
@@ -612,7 +658,11 @@ def test_render_needs_aware_times(spt):
     ("dues", "rule", "rest"),
     [
         (["2024-11-30", "2025-02-28", "2025-05-31"], {"FREQ": "MONTHLY", "INTERVAL": 3, "BYMONTHDAY": -1, "COUNT": 3}, []),
-        (["2024-10-31", "2024-12-31", "2025-03-31", "2025-05-31"], None, ["2024-10-31", "2024-12-31", "2025-03-31", "2025-05-31"]),
+        (
+            ["2024-10-31", "2024-12-31", "2025-03-31", "2025-05-31"],
+            None,
+            ["2024-10-31", "2024-12-31", "2025-03-31", "2025-05-31"],
+        ),
         (["2024-09-06", "2024-09-13", "2024-09-20", "2024-09-25"], {"FREQ": "WEEKLY", "INTERVAL": 1, "COUNT": 3}, ["2024-09-25"]),
         (["2024-09-02", "2024-09-16", "2024-09-30"], {"FREQ": "WEEKLY", "INTERVAL": 2, "COUNT": 3}, []),
         (["2024-09-25", "2024-10-25"], None, ["2024-09-25", "2024-10-25"]),

@@ -23,12 +23,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from helpers import HEADER, ROADMAPS
 
-from cyclogram import outbox
-from cyclogram.store import open_store
-from cyclogram import recording
-from cyclogram.tracker import Tracker
+from cyclogram import outbox, recording
 from cyclogram.engine.reminders import due_reminders, without_duplicates
 from cyclogram.notifiers.secrets import Secrets
+from cyclogram.store import open_store
+from cyclogram.tracker import Tracker
 
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
 DAY = dt.date(2024, 10, 10)
@@ -126,7 +125,10 @@ def test_reminders_reach_the_smtp_server_once_in_russian(tracker, smtp):
     assert again.queued == 0 and again.already > 0
     assert outbox.dispatch(tracker.store, secrets).sent == 0
     assert len(smtp.inbox.messages) == report.queued
-    events = [e.action for e in tracker.history(__import__("cyclogram.store.audit", fromlist=["HistoryFilter"]).HistoryFilter("spt-usolye-2024"))]
+    events = [
+        e.action
+        for e in tracker.history(__import__("cyclogram.store.audit", fromlist=["HistoryFilter"]).HistoryFilter("spt-usolye-2024"))
+    ]
     assert events.count("reminder.sent") == report.queued
 
 
@@ -134,7 +136,7 @@ def test_server_down_keeps_messages_pending_then_delivers_once(tracker):
     server = SmtpServer()  # not started: nothing listens on its port
     secrets = secrets_for(server)
     report, _, _ = queue_day(tracker, secrets)
-    now = dt.datetime(2024, 10, 10, 3, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2024, 10, 10, 3, 0, tzinfo=dt.UTC)
     down = outbox.dispatch(tracker.store, secrets, clock=lambda: now)
     assert down.sent == 0 and down.retrying == report.queued
     pending = outbox.list_outbox(tracker.store, "pending")
@@ -156,7 +158,7 @@ def test_gives_up_after_max_attempts_and_can_be_retried(tracker):
     server = SmtpServer()
     secrets = secrets_for(server)
     report, _, _ = queue_day(tracker, secrets)
-    moment = dt.datetime(2024, 10, 10, 3, 0, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2024, 10, 10, 3, 0, tzinfo=dt.UTC)
     for attempt in range(3):
         outbox.dispatch(tracker.store, secrets, max_attempts=3, clock=lambda m=moment + dt.timedelta(days=attempt): m)
     failed = outbox.list_outbox(tracker.store, "failed")
@@ -191,7 +193,13 @@ def test_two_dispatchers_at_once_send_each_message_once(tracker, smtp, database_
     start = time.time() + 3
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, database_url, smtp.sender_url, str(start)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [sys.executable, "-c", code, database_url, smtp.sender_url, str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for _ in range(2)
     ]
     sent = []
@@ -209,7 +217,7 @@ def test_two_dispatchers_at_once_send_each_message_once(tracker, smtp, database_
 def test_a_dispatcher_that_died_mid_send_is_taken_over_after_its_lease(tracker, smtp):
     secrets = secrets_for(smtp)
     report, _, _ = queue_day(tracker, secrets)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     claimed = outbox.claim(tracker.store, "dead-worker", limit=1000, lease_s=60, now=now)
     assert len(claimed) == report.queued
     # still leased: a second dispatcher leaves them alone
@@ -225,7 +233,7 @@ def test_a_person_without_contacts_is_a_warning_not_a_crash(database_url, tmp_pa
     store = open_store(database_url)
     tracker = Tracker(store, tmp_path / "ev")
     recording.load(tracker, path, "deputy")
-    report, outgoing, problems = queue_day(tracker, secrets_for(smtp), roadmap="test-roadmap")
+    _report, outgoing, problems = queue_day(tracker, secrets_for(smtp), roadmap="test-roadmap")
     assert any("Молчунова" in p.message and "нет ни одного контакта" in p.message for p in problems)
     assert {o.person for o in outgoing} == {"toropkina"}
     store.close()
@@ -237,7 +245,7 @@ def test_digest_sends_one_message_per_person(tracker, smtp):
     reminders = without_duplicates(due_reminders(status))
     per_person = Counter(r.person for r in reminders)
     outgoing, _ = outbox.compose(status, reminders, secrets, digest=True)
-    assert Counter(o.person for o in outgoing) == Counter({person: 1 for person in per_person})
+    assert Counter(o.person for o in outgoing) == Counter(dict.fromkeys(per_person, 1))
     outbox.enqueue(tracker.store, outgoing, "spt-usolye-2024")
     outbox.dispatch(tracker.store, secrets)
     assert len(smtp.inbox.messages) == len(per_person)
@@ -248,7 +256,9 @@ def test_digest_sends_one_message_per_person(tracker, smtp):
 
 def test_remind_command_dry_run_and_real_run(tmp_path, smtp):
     env = dict(
-        os.environ, CYCLOGRAM_HOME=str(tmp_path), CYCLOGRAM_SECRET_SMTP=smtp.sender_url,
+        os.environ,
+        CYCLOGRAM_HOME=str(tmp_path),
+        CYCLOGRAM_SECRET_SMTP=smtp.sender_url,
         CYCLOGRAM_SECRETS_FILE=str(tmp_path / "none.env"),
     )
 

@@ -23,7 +23,9 @@ def test_pip_install_puts_only_cyclogram_into_site_packages(tmp_path: Path) -> N
     wheels = tmp_path / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(ROOT)],
-        check=True, capture_output=True, cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
     )
     (wheel,) = wheels.glob("cyclogram-*.whl")
     target = tmp_path / "clean"

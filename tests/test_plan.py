@@ -55,7 +55,11 @@ def test_actual_completion_moves_relative_deadlines():
 
 def test_unknown_event_date_is_reported_not_invented():
     extra = "  vpr_math: {title: ВПР по математике, group: vpr, start: 2025-04-15}\n  vpr_rus: {title: ВПР по русскому языку, group: vpr}\n"
-    text = HEADER + extra + "stages:\n  - {id: pre, title: Контроль, due: vpr.start - 2mo, responsible: [volkova]}\n  - {id: after, title: После, due: pre.done + 1d, responsible: [volkova]}\n"
+    text = (
+        HEADER
+        + extra
+        + "stages:\n  - {id: pre, title: Контроль, due: vpr.start - 2mo, responsible: [volkova]}\n  - {id: after, title: После, due: pre.done + 1d, responsible: [volkova]}\n"
+    )
     checked = check_text(text, "t.yaml")
     assert checked.report.ok, [d.format() for d in checked.report.diagnostics]
     pre = checked.plan.stages["pre"]
@@ -136,7 +140,7 @@ def test_warnings_outside_year_weekday_and_unknown_calendar_years():
   - {id: fri, title: Пятница, due: "20.09.2024 (понедельник)", responsible: [volkova]}
 """
     checked = plan_of(stages)
-    warnings = [d for d in checked.report.warnings]
+    warnings = list(checked.report.warnings)
     assert any("вне учебного года" in d.message and d.field == "stages[old].due" for d in warnings)
     assert any("это пятница" in d.message and "понедельник" in d.message for d in warnings)
 
@@ -148,7 +152,9 @@ def test_warnings_outside_year_weekday_and_unknown_calendar_years():
 
 
 def test_period_lets_august_belong_to_the_plan():
-    text = HEADER.replace("2024-2025", "2022-2023").replace("testing: {title: Тестирование ЕМ СПТ, start: 2024-10-01, end: 2024-10-15}", "x: {title: X}")
+    text = HEADER.replace("2024-2025", "2022-2023").replace(
+        "testing: {title: Тестирование ЕМ СПТ, start: 2024-10-01, end: 2024-10-15}", "x: {title: X}"
+    )
     text = text.replace("timezone: Asia/Irkutsk\n", "timezone: Asia/Irkutsk\nperiod: {start: 2022-08-01, end: 2023-08-31}\n")
     text += "stages:\n  - {id: a, title: Анализ, start: август, due: сентябрь, responsible: [volkova]}\n"
     checked = check_text(text, "t.yaml")
@@ -158,7 +164,11 @@ def test_period_lets_august_belong_to_the_plan():
 
 
 def test_missing_contact_is_a_warning():
-    text = HEADER + "  extra: {title: X, start: 2024-12-01}\n" + "stages:\n  - {id: a, title: A, due: 2024-10-10, responsible: [nobody_reaches]}\n"
+    text = (
+        HEADER
+        + "  extra: {title: X, start: 2024-12-01}\n"
+        + "stages:\n  - {id: a, title: A, due: 2024-10-10, responsible: [nobody_reaches]}\n"
+    )
     text = text.replace("people:\n", "people:\n  nobody_reaches: {name: Иванов И.И.}\n")
     checked = check_text(text, "t.yaml")
     assert [d.severity for d in checked.report.diagnostics] == [Severity.WARNING]

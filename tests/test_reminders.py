@@ -53,7 +53,9 @@ def test_lead_reminders_five_and_one_working_days_before():
 
 
 def test_no_reminders_on_a_holiday_and_yes_on_a_working_saturday():
-    model = roadmap("  - {id: a, title: A, due: 2024-11-05, responsible: [volkova]}\n  - {id: b, title: B, due: 2024-11-02, responsible: [volkova]}\n")
+    model = roadmap(
+        "  - {id: a, title: A, due: 2024-11-05, responsible: [volkova]}\n  - {id: b, title: B, due: 2024-11-02, responsible: [volkova]}\n"
+    )
     assert reminders_on(model, D(2024, 11, 4)) == []  # День народного единства
     assert reminders_on(model, D(2024, 11, 3)) == []  # Sunday
     saturday = reminders_on(model, D(2024, 11, 2))  # a working Saturday (transfer)

@@ -82,7 +82,10 @@ def test_prefect_server_on_postgresql_with_a_process_worker(pg_databases, tmp_pa
         flow_run_id = run([sys.executable, "-c", deploy], env).stdout.strip().splitlines()[-1]
         worker = subprocess.Popen(
             [sys.executable, "-m", "prefect", "worker", "start", "--pool", "cyclogram-test", "--limit", "1"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         read = textwrap.dedent(
             f"""

@@ -28,7 +28,9 @@ def done(stage_id: str, day: dt.date, occurrence: str = "", by: str = "volkova")
 
 
 def skipped(stage_id: str, day: dt.date, occurrence: str = "", by: str = "toropkina") -> Completion:
-    return Completion(stage_id, CompletionState.SKIPPED, dt.datetime.combine(day, dt.time(12), IRKUTSK), by, occurrence, reason="не нужно")
+    return Completion(
+        stage_id, CompletionState.SKIPPED, dt.datetime.combine(day, dt.time(12), IRKUTSK), by, occurrence, reason="не нужно"
+    )
 
 
 SPT_CHAIN = """\
@@ -192,7 +194,9 @@ def test_skipped_dependency_unblocks():
 
 
 def test_done_although_blocked_is_done():
-    forced = Completion("c", CompletionState.DONE, dt.datetime(2024, 10, 20, 9, tzinfo=IRKUTSK), "volkova", forced=True, reason="срочно")
+    forced = Completion(
+        "c", CompletionState.DONE, dt.datetime(2024, 10, 20, 9, tzinfo=IRKUTSK), "volkova", forced=True, reason="срочно"
+    )
     c = compute_status(roadmap_of(DEPENDENCIES), [forced], D(2024, 10, 21)).stages["c"]
     assert (c.status, c.blocked_by, c.completion) == (Status.DONE, (), forced)
 
@@ -208,7 +212,13 @@ def test_continuous_stays_continuous():
     roadmap = roadmap_of(CONTINUOUS)
     for moment in (D(2024, 9, 2), D(2025, 6, 1), D(2026, 1, 1)):
         cont = compute_status(roadmap, [], moment).stages["cont"]
-        assert (cont.status, cont.due, cont.start, cont.days_late, cont.blocked_by) == (Status.CONTINUOUS, None, D(2024, 9, 1), None, ())
+        assert (cont.status, cont.due, cont.start, cont.days_late, cont.blocked_by) == (
+            Status.CONTINUOUS,
+            None,
+            D(2024, 9, 1),
+            None,
+            (),
+        )
     check_in = done("cont", D(2024, 10, 1))
     status = compute_status(roadmap, [check_in], D(2025, 6, 1))
     assert (status.stages["cont"].status, status.stages["cont"].completion) == (Status.CONTINUOUS, check_in)
@@ -237,7 +247,9 @@ def test_unknown_dates_are_unscheduled():
     }
     assert all(st.due is None and st.days_left is None and st.days_late is None for st in s.values())
     # once prep is done, its dependent has a date
-    status = compute_status(roadmap_of(UNKNOWN, UNKNOWN_EVENT), [done("prep", D(2024, 10, 31)), done("dk", D(2024, 10, 30))], D(2024, 11, 1))
+    status = compute_status(
+        roadmap_of(UNKNOWN, UNKNOWN_EVENT), [done("prep", D(2024, 10, 31)), done("dk", D(2024, 10, 30))], D(2024, 11, 1)
+    )
     assert (status.stages["prep"].status, status.stages["prep"].due) == (Status.DONE, None)
     assert (status.stages["dk"].status, status.stages["dk"].days_late) == (Status.DONE, None)
     after = status.stages["after_prep"]
@@ -295,9 +307,19 @@ def test_recurring_monthly_report():
     roadmap = roadmap_of(stages)
     january = compute_status(roadmap, [], D(2025, 1, 20)).stages["monthly"]
     # 25.01.2025 is a Saturday: 21–24 January are left
-    assert (january.status, january.occurrence, january.days_left, january.occurrences_total) == (Status.DUE_SOON, "январь 2025", 4, 3)
+    assert (january.status, january.occurrence, january.days_left, january.occurrences_total) == (
+        Status.DUE_SOON,
+        "январь 2025",
+        4,
+        3,
+    )
     february = compute_status(roadmap, [done("monthly", D(2025, 1, 24), "январь 2025")], D(2025, 1, 27)).stages["monthly"]
-    assert (february.status, february.occurrence, february.due, february.occurrences_done) == (Status.OPEN, "февраль 2025", D(2025, 2, 25), 1)
+    assert (february.status, february.occurrence, february.due, february.occurrences_done) == (
+        Status.OPEN,
+        "февраль 2025",
+        D(2025, 2, 25),
+        1,
+    )
 
 
 def test_window_before_its_start_is_open_unless_its_due_date_is_near():
@@ -340,7 +362,7 @@ def test_moment_as_datetime_and_completions_as_generator():
     naive = compute_status(roadmap, iter([]), dt.datetime(2024, 10, 21, 23, 30))
     assert naive.moment == D(2024, 10, 21) and naive.stages["plain"].status is Status.DUE_SOON
     # 20:00 UTC on the 21st is already the 22nd in Irkutsk, the roadmap's timezone
-    aware = compute_status(roadmap, (c for c in []), dt.datetime(2024, 10, 21, 20, 0, tzinfo=dt.timezone.utc))
+    aware = compute_status(roadmap, (c for c in []), dt.datetime(2024, 10, 21, 20, 0, tzinfo=dt.UTC))
     assert aware.moment == D(2024, 10, 22) and aware.stages["plain"].status is Status.OVERDUE
     assert gc.isenabled()  # the collector paused during the computation is back on
 
@@ -379,7 +401,9 @@ def test_working_day_counter_agrees_with_the_calendar():
 
 def test_a_deadline_on_a_day_off_is_met_by_the_next_working_day():
     """Civil Code art. 193: a term ending on a day off ends on the next working day."""
-    checked = check_text(HEADER + "stages:\n  - {id: sun, title: Воскресенье, due: 2024-09-01, responsible: [volkova]}\n", "t.yaml")
+    checked = check_text(
+        HEADER + "stages:\n  - {id: sun, title: Воскресенье, due: 2024-09-01, responsible: [volkova]}\n", "t.yaml"
+    )
     roadmap = checked.roadmap
     monday = compute_status(roadmap, [done("sun", D(2024, 9, 2))], D(2024, 9, 3)).stages["sun"]
     assert monday.status is Status.DONE

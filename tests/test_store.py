@@ -19,12 +19,12 @@ import pytest
 from helpers import HEADER, ROADMAPS
 from sqlalchemy import create_engine, text
 
-from cyclogram.store.audit import HistoryFilter
-from cyclogram.store import StoreError, open_store
-from cyclogram.store.evidence import check_file as evidence_intact
-from cyclogram.store.evidence import evidence_path
 from cyclogram import recording
 from cyclogram.engine.diagnostics import Refusal
+from cyclogram.store import StoreError, open_store
+from cyclogram.store.audit import HistoryFilter
+from cyclogram.store.evidence import check_file as evidence_intact
+from cyclogram.store.evidence import evidence_path
 from cyclogram.tracker import Tracker, TrackingError
 
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
@@ -49,7 +49,17 @@ def test_load_registers_versions_and_reports_changes(tracker, tmp_path):
     again = recording.load(tracker, SPT, "deputy")
     assert again.unchanged and again.version == 1
 
-    recording.done(tracker, "spt-usolye-2024", "26", by="melnikova", actor="t", at="2024-09-20", force=True, reason="тест", evidence="https://x.example/p")
+    recording.done(
+        tracker,
+        "spt-usolye-2024",
+        "26",
+        by="melnikova",
+        actor="t",
+        at="2024-09-20",
+        force=True,
+        reason="тест",
+        evidence="https://x.example/p",
+    )
     changed = tmp_path / "spt.yaml"
     text_v2 = SPT.read_text(encoding="utf-8").replace("end: 2024-10-15", "end: 2024-10-14")
     start = text_v2.index("      - id: staff_meeting")
@@ -89,7 +99,7 @@ def test_done_skip_reopen_and_their_refusals(tracker, spt):
 
     outcome = recording.done(tracker, spt, "2", by="toropkina", actor="t", at="2024-09-04", note="готово")
     assert outcome.completion.day == dt.date(2024, 9, 4)
-    with pytest.raises(TrackingError, match="уже отмечен выполненным 04.09.2024"):
+    with pytest.raises(TrackingError, match=r"уже отмечен выполненным 04\.09\.2024"):
         recording.done(tracker, spt, "plan", by="toropkina", actor="t")
 
     with pytest.raises(TrackingError, match="укажите причину"):
@@ -107,7 +117,9 @@ def test_blocked_stage_needs_force_and_reason_and_the_override_is_recorded(track
         recording.done(tracker, spt, "22", by="volkova", actor="t", at="2024-10-20")
     with pytest.raises(TrackingError, match="--force требует объяснения"):
         recording.done(tracker, spt, "22", by="volkova", actor="t", at="2024-10-20", force=True)
-    outcome = recording.done(tracker, spt, "22", by="volkova", actor="t", at="2024-10-20", force=True, reason="выгрузка сделана на бумаге")
+    outcome = recording.done(
+        tracker, spt, "22", by="volkova", actor="t", at="2024-10-20", force=True, reason="выгрузка сделана на бумаге"
+    )
     assert outcome.completion.forced
     (event,) = tracker.history(HistoryFilter(spt, stage_id="analysis"))
     assert event.action == "stage.forced"
@@ -116,7 +128,9 @@ def test_blocked_stage_needs_force_and_reason_and_the_override_is_recorded(track
 
 
 def test_completing_a_dependency_unblocks_and_moves_relative_deadlines(tracker, spt):
-    recording.done(tracker, spt, "17", by="melnikova", actor="t", at="2024-10-15", force=True, reason="подготовка велась вне системы")
+    recording.done(
+        tracker, spt, "17", by="melnikova", actor="t", at="2024-10-15", force=True, reason="подготовка велась вне системы"
+    )
     outcome = recording.done(tracker, spt, "20", by="volkova", actor="t", at="2024-10-31")
     assert {p.id for p in outcome.unblocked} >= {"report_forms", "analysis", "feedback"}
     status = tracker.status(spt, dt.date(2024, 11, 1))
@@ -226,7 +240,9 @@ WORKER = textwrap.dedent(
 
 
 def test_two_processes_completing_at_once_record_each_completion_once(tracker, database_url, tmp_path, write_roadmap):
-    stages = "".join(f"  - {{id: s{i}, title: Этап {i}, due: 2024-10-{1 + i % 28:02d}, responsible: [volkova]}}\n" for i in range(30))
+    stages = "".join(
+        f"  - {{id: s{i}, title: Этап {i}, due: 2024-10-{1 + i % 28:02d}, responsible: [volkova]}}\n" for i in range(30)
+    )
     path = write_roadmap(HEADER.replace("test-roadmap", "race") + "stages:\n" + stages, "race.yaml")
     recording.load(tracker, path, "deputy")
     ids = [f"s{i}" for i in range(30)]
@@ -235,7 +251,10 @@ def test_two_processes_completing_at_once_record_each_completion_once(tracker, d
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, database_url, str(tmp_path / "evidence"), str(start_at), ",".join(order)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         for order in (ids, list(reversed(ids)))
     ]
@@ -255,7 +274,10 @@ def test_concurrent_first_use_of_a_new_database_migrates_once(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     code = "import sys; from cyclogram.store import open_store; open_store(sys.argv[1]).close(); print('ok')"
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    procs = [subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(3)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for _ in range(3)
+    ]
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0 and out.strip() == "ok", err
@@ -279,7 +301,9 @@ def test_locked_database_gives_a_clear_message(tmp_path):
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
     try:
-        result = run_cli("done", "spt-usolye-2024", "2", "--by", "toropkina", "--db", url, env_extra={"CYCLOGRAM_DB_TIMEOUT": "1"})
+        result = run_cli(
+            "done", "spt-usolye-2024", "2", "--by", "toropkina", "--db", url, env_extra={"CYCLOGRAM_DB_TIMEOUT": "1"}
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -324,7 +348,21 @@ def test_history_and_status_from_the_command_line(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     env = {"CYCLOGRAM_ACTOR": "завуч", "CYCLOGRAM_HOME": str(tmp_path)}
     assert run_cli("load", str(SPT), "--db", url, env_extra=env).returncode == 0
-    done = run_cli("done", "spt-usolye-2024", "20", "--by", "volkova", "--at", "2024-10-17", "--force", "--reason", "демо", "--db", url, env_extra=env)
+    done = run_cli(
+        "done",
+        "spt-usolye-2024",
+        "20",
+        "--by",
+        "volkova",
+        "--at",
+        "2024-10-17",
+        "--force",
+        "--reason",
+        "демо",
+        "--db",
+        url,
+        env_extra=env,
+    )
     assert done.returncode == 0, done.stderr
     assert "Теперь можно начинать этап 21" in done.stdout
     status = run_cli("status", "spt-usolye-2024", "--as-of", "2024-10-21", "--format", "json", "--db", url)

@@ -6,7 +6,17 @@ import datetime as dt
 
 import pytest
 
-from cyclogram.engine.timeexpr import Absolute, DayMonth, ExprError, MonthRef, NthWeekday, Offset, Relative, parse_expr, parse_offset
+from cyclogram.engine.timeexpr import (
+    Absolute,
+    DayMonth,
+    ExprError,
+    MonthRef,
+    NthWeekday,
+    Offset,
+    Relative,
+    parse_expr,
+    parse_offset,
+)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from cyclogram.notifiers.ical import Skipped
 
 app = typer.Typer()
-feeds_app = typer.Typer(help="Ссылки на календари для подписки (Google, Outlook, Apple, Thunderbird).", invoke_without_command=True)
+feeds_app = typer.Typer(
+    help="Ссылки на календари для подписки (Google, Outlook, Apple, Thunderbird).", invoke_without_command=True
+)
 
 
 def _feeds(database: str | None) -> Feeds:

@@ -26,7 +26,9 @@ class OutboxStatus(str, Enum):
 def remind(
     roadmap: RoadmapArgument,
     as_of: Annotated[str | None, typer.Option("--as-of", help="За какой день: 2024-10-14 (по умолчанию сегодня)")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Только показать, что и кому ушло бы; ничего не записывать и не отправлять")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Только показать, что и кому ушло бы; ничего не записывать и не отправлять")
+    ] = False,
     no_send: Annotated[bool, typer.Option("--no-send", help="Поставить в очередь, но не отправлять")] = False,
     database: DatabaseOption = None,
 ) -> None:
@@ -73,7 +75,9 @@ def _print_dispatch(report: DispatchReport) -> None:
 def dispatch_command(
     roadmap: Annotated[str | None, typer.Argument(help="Только эта дорожная карта", show_default=False)] = None,
     workers: Annotated[int, typer.Option("--workers", help="Сколько сообщений отправлять одновременно")] = 8,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Снова попробовать сообщения, которые не удалось отправить")] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Снова попробовать сообщения, которые не удалось отправить")
+    ] = False,
     database: DatabaseOption = None,
 ) -> None:
     """Отправить сообщения из очереди, срок которых наступил."""
@@ -85,7 +89,9 @@ def dispatch_command(
     roadmap_id = resolve_roadmap_id(roadmap) if roadmap else None
     if retry_failed:
         print(f"Снова в очереди: {outbox.retry_failed(opened.store, roadmap_id)}.")
-    report = outbox.dispatch(opened.store, services.secrets(), roadmap_id=roadmap_id, workers=workers, stop=outbox.graceful_stop())
+    report = outbox.dispatch(
+        opened.store, services.secrets(), roadmap_id=roadmap_id, workers=workers, stop=outbox.graceful_stop()
+    )
     _print_dispatch(report)
 
 

@@ -58,12 +58,13 @@ def runs(
     roadmap_id = resolve_roadmap_id(roadmap) if roadmap else None
     ticks = {
         str(r.payload_data().get("flow_run_id")): r.payload_data()
-        for r in tracker(database).history(HistoryFilter(roadmap_id)) if r.action == "flow.tick"
+        for r in tracker(database).history(HistoryFilter(roadmap_id))
+        if r.action == "flow.tick"
     }
     prefect_env()
     from cyclogram.flows.deploy import read_runs
 
-    after = dt.datetime.fromisoformat(since).replace(tzinfo=dt.timezone.utc) if since else None
+    after = dt.datetime.fromisoformat(since).replace(tzinfo=dt.UTC) if since else None
     console(wide=True).print(render.runs_table(read_runs(ticks, roadmap_id, after, limit)))
 
 

@@ -77,10 +77,14 @@ def done(
     by: Annotated[str, typer.Option("--by", help="Кто выполнил (ключ человека из дорожной карты)", show_default=False)],
     note: Annotated[str | None, typer.Option("--note", help="Комментарий")] = None,
     evidence: Annotated[str | None, typer.Option("--evidence", help="Файл или ссылка, подтверждающие выполнение")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="Когда выполнено: 2024-10-18 или 18.10.2024 15:30 (по умолчанию сейчас)")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Когда выполнено: 2024-10-18 или 18.10.2024 15:30 (по умолчанию сейчас)")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Отметить, хотя этап заблокирован (нужна --reason)")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Причина (для --force)")] = None,
-    occurrence: Annotated[str | None, typer.Option("--occurrence", help="Какое повторение (для этапов по месяцам, предметам, периодам)")] = None,
+    occurrence: Annotated[
+        str | None, typer.Option("--occurrence", help="Какое повторение (для этапов по месяцам, предметам, периодам)")
+    ] = None,
     database: DatabaseOption = None,
     actor_key: ActorOption = None,
 ) -> None:
@@ -124,7 +128,9 @@ def skip(
     """Пропустить этап (для зависимых этапов считается выполненным)."""
     from cyclogram import recording
 
-    outcome = recording.skip(tracker(database), roadmap, stage, by=by, actor=actor(actor_key), reason=reason, occurrence=occurrence, at=at)
+    outcome = recording.skip(
+        tracker(database), roadmap, stage, by=by, actor=actor(actor_key), reason=reason, occurrence=occurrence, at=at
+    )
     _report([outcome], "пропущен")
 
 
@@ -141,7 +147,9 @@ def reopen(
     """Снова открыть выполненный или пропущенный этап."""
     from cyclogram import recording
 
-    outcome = recording.reopen(tracker(database), roadmap, stage, by=by, actor=actor(actor_key), reason=reason, occurrence=occurrence)
+    outcome = recording.reopen(
+        tracker(database), roadmap, stage, by=by, actor=actor(actor_key), reason=reason, occurrence=occurrence
+    )
     _report([outcome], "снова открыт")
 
 
@@ -152,7 +160,9 @@ def _report(outcomes: list[RecordOutcome], word: str) -> None:
         stage = outcome.stage
         label = f" ({outcome.occurrence})" if outcome.occurrence else ""
         when = f" {russian.format_date(outcome.completion.day)}" if outcome.completion else ""
-        print(f"Этап {stage.stage.display_number}{label} «{russian.shorten(stage.stage.title, 80)}» {word}{when}. Запись журнала № {outcome.audit_seq}.")
+        print(
+            f"Этап {stage.stage.display_number}{label} «{russian.shorten(stage.stage.title, 80)}» {word}{when}. Запись журнала № {outcome.audit_seq}."
+        )
         if outcome.evidence:
             print(f"Подтверждение сохранено: sha256:{outcome.evidence.sha256} ({outcome.evidence.original_name})")
     done_ids = {o.stage.id for o in outcomes}
@@ -246,4 +256,3 @@ def audit_verify(database: DatabaseOption = None) -> None:
     if not problems:
         print(f"Файлы подтверждений целы: {files}.")
     raise typer.Exit(0 if result.ok and not problems else 1)
-

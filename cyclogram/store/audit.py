@@ -10,24 +10,23 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from cyclogram.store.tables import AuditEventRow, AuditHeadRow
 from cyclogram.engine.auditchain import AuditRecord, VerifyResult, seal, verify_chain
-
+from cyclogram.store.tables import AuditEventRow, AuditHeadRow
 
 # One fixed-width spelling for every stored moment: text compares in time order, hashes are stable.
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def utc_stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime(STAMP_FORMAT)
+    return moment.astimezone(dt.UTC).strftime(STAMP_FORMAT)
 
 
 def parse_stamp(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=dt.UTC)
 
 
 def utc_now() -> str:
-    return utc_stamp(dt.datetime.now(dt.timezone.utc))
+    return utc_stamp(dt.datetime.now(dt.UTC))
 
 
 def append_event(
@@ -51,9 +50,15 @@ def append_event(
 
 def _row_fields(record: AuditRecord) -> dict[str, Any]:
     return {
-        "seq": record.seq, "at": record.at, "actor": record.actor, "action": record.action,
-        "roadmap_id": record.roadmap_id, "stage_id": record.stage_id, "payload": record.payload,
-        "prev_hash": record.prev_hash, "hash": record.hash,
+        "seq": record.seq,
+        "at": record.at,
+        "actor": record.actor,
+        "action": record.action,
+        "roadmap_id": record.roadmap_id,
+        "stage_id": record.stage_id,
+        "payload": record.payload,
+        "prev_hash": record.prev_hash,
+        "hash": record.hash,
     }
 
 

@@ -121,7 +121,8 @@ class Store:
                 import psycopg  # only PostgreSQL users pay for the driver
 
                 with psycopg.connect(
-                    _postgres_conninfo(self.url), connect_timeout=max(1, int(min(self.timeout, 10))),
+                    _postgres_conninfo(self.url),
+                    connect_timeout=max(1, int(min(self.timeout, 10))),
                     options=f"-c lock_timeout={int(self.timeout * 1000)}",
                 ) as connection:
                     connection.read_only = True

@@ -25,7 +25,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 def _normalized(url: str) -> str:
     # SQLAlchemy's default PostgreSQL driver is psycopg2; we ship psycopg 3.
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
+    if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
@@ -111,9 +111,7 @@ def migrate_to_head(store: Store) -> None:
 
 def _read_revision(connection: Connection) -> str | None:
     if connection.dialect.name == "sqlite":
-        exists = connection.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-        ).first()
+        exists = connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").first()
     else:
         exists = connection.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
     if not exists:

@@ -41,7 +41,9 @@ def store_file(root: Path, source: Path) -> StoredEvidence:
         raise EvidenceError(f"файл подтверждения не найден: {source}")
     size = source.stat().st_size
     if size > MAX_EVIDENCE_BYTES:
-        raise EvidenceError(f"файл подтверждения слишком большой ({size // 1024 // 1024} МБ): положите его в облако и укажите ссылку")
+        raise EvidenceError(
+            f"файл подтверждения слишком большой ({size // 1024 // 1024} МБ): положите его в облако и укажите ссылку"
+        )
     root.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".incoming-")
