@@ -84,7 +84,7 @@ def read_marks(path: Path) -> list[Mark]:
     if header is None:
         raise CompletionsFileError(f"{path}: файл пуст")
     columns = _header_map(header, path)
-    marks = []
+    marks: list[Mark] = []
     for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue

@@ -16,10 +16,11 @@ import datetime as dt
 import hashlib
 import secrets as random_secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import format_datetime
 
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from cyclogram.notifiers.ical import EventCache, EventSpec, Skipped, build_specs, render_calendar
 from cyclogram.store import audit
@@ -104,7 +105,7 @@ class Feeds:
 
     def list(self, roadmap_ref: str | None = None, include_revoked: bool = False) -> list[Feed]:
         with self.store.read() as session:
-            query = select(FeedRow).order_by(FeedRow.roadmap_id, FeedRow.created_at)  # type: ignore[arg-type]
+            query = select(FeedRow).order_by(FeedRow.roadmap_id, FeedRow.created_at)
             if roadmap_ref:
                 query = query.where(FeedRow.roadmap_id == resolve_roadmap_id(roadmap_ref))
             if not include_revoked:
@@ -141,10 +142,10 @@ class Feeds:
             )
             return _feed(new)
 
-    def _find(self, session, token: str) -> FeedRow:  # type: ignore[no-untyped-def]
+    def _find(self, session: Session, token: str) -> FeedRow:
         row = session.get(FeedRow, token)
         if row is None:
-            matches = list(session.exec(select(FeedRow).where(FeedRow.token.startswith(token)))) if len(token) >= 6 else []  # type: ignore[attr-defined]
+            matches = list(session.exec(select(FeedRow).where(col(FeedRow.token).startswith(token)))) if len(token) >= 6 else []
             if len(matches) == 1:
                 row = matches[0]
         if row is None or row.revoked_at is not None:
@@ -214,7 +215,7 @@ class Feeds:
             feed.roadmap_id, people=people, todo=feed.todo, as_of=as_of, name_suffix=suffix, active=active, snapshot=snapshot
         )
 
-    def _versions(self, roadmap_id: str, specs: list[EventSpec]) -> dict[str, tuple[int, dt.datetime]]:
+    def _versions(self, roadmap_id: str, specs: Sequence[EventSpec]) -> dict[str, tuple[int, dt.datetime]]:
         """SEQUENCE/LAST-MODIFIED per component; bumped (and written) only for changed content."""
         with self.store.read() as session:
             rows = {

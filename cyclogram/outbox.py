@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cyclogram.engine.model import Contacts, Person
 from cyclogram.engine.reminders import Reminder
@@ -140,7 +140,7 @@ def _queued(session: Session, keys: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        found.update(session.exec(select(OutboxItemRow.item_key).where(OutboxItemRow.item_key.in_(chunk))))  # type: ignore[attr-defined]
+        found.update(session.exec(select(OutboxItemRow.item_key).where(col(OutboxItemRow.item_key).in_(chunk))))
     return found
 
 
@@ -235,17 +235,17 @@ def claim(
     does its own retrying, such as a Prefect task retry); the sending hour is still respected.
     """
     stamp = audit.utc_stamp(now)
-    ready = OutboxRow.not_before <= stamp if ignore_backoff else OutboxRow.next_attempt_at <= stamp  # type: ignore[operator]
+    ready = col(OutboxRow.not_before) <= stamp if ignore_backoff else col(OutboxRow.next_attempt_at) <= stamp
     with store.write() as session:
         query = (
             select(OutboxRow)
             .where(
                 or_(
-                    (OutboxRow.status == "pending") & ready,
-                    (OutboxRow.status == "sending") & (OutboxRow.lease_until < stamp),  # type: ignore[operator]
+                    (col(OutboxRow.status) == "pending") & ready,
+                    (col(OutboxRow.status) == "sending") & (col(OutboxRow.lease_until) < stamp),
                 )
             )
-            .order_by(OutboxRow.id)  # type: ignore[arg-type]
+            .order_by(col(OutboxRow.id))
             .limit(limit)
         )
         if roadmap_id:
@@ -409,9 +409,9 @@ def graceful_stop() -> threading.Event:
 
 def list_outbox(store: Store, status: str | None = None, roadmap_id: str | None = None, limit: int = 200) -> list[OutboxRow]:
     with store.read() as session:
-        query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+        query = select(OutboxRow).order_by(col(OutboxRow.id).desc()).limit(limit)
         if status == "pending":
-            query = query.where(OutboxRow.status.in_(("pending", "sending")))  # type: ignore[attr-defined]
+            query = query.where(col(OutboxRow.status).in_(("pending", "sending")))
         elif status:
             query = query.where(OutboxRow.status == status)
         if roadmap_id:

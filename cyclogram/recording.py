@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,8 +152,8 @@ class _Batch:
         self.active = tracker.active_in(reader, roadmap_ref)
         self.completions = completions_from(reads.stage_states(reader, self.active.id), self.active.zone)
 
-    def status(self, moment: dt.datetime) -> RoadmapStatus:
-        return status_of(self.active, self.completions, moment)
+    def status(self, moment: dt.datetime, only: Collection[str]) -> RoadmapStatus:
+        return status_of(self.active, self.completions, moment, only)
 
     def apply(self, completion: Completion | None, stage_id: str, occurrence: str) -> None:
         self.completions = [c for c in self.completions if (c.stage_id, c.occurrence) != (stage_id, occurrence)]
@@ -314,8 +314,9 @@ def _record(
     session, active = batch.session, batch.active
     roadmap = active.roadmap
     person = find_person(roadmap, by)
-    status = batch.status(moment)
-    planned = find_stage(status.plan, stage_ref)
+    planned = find_stage(active.plan, stage_ref)
+    waiting = [key for key, other in active.plan.stages.items() if planned.id in other.depends_on]
+    status = batch.status(moment, [planned.id, *waiting])
     stage_status = status.stages[planned.id]
     label = _occurrence(planned, occurrence, stage_status.occurrence)
     state = session.get(StageStateRow, (active.id, planned.id, label))
@@ -395,8 +396,8 @@ def _record(
         if finishes_stage:
             # The stages that waited for this one and nothing else can start now; their dates are
             # the recomputed ones (a deadline relative to this completion follows its real date).
-            after = batch.status(moment)
-            unblocked = [after.plan.stages[key] for key, other in status.stages.items() if other.blocked_by == (planned.id,)]
+            after = batch.status(moment, waiting)
+            unblocked = [after.plan.stages[key] for key in waiting if status.stages[key].blocked_by == (planned.id,)]
     return RecordOutcome(status.plan.stages[planned.id], completion, label, record.seq, unblocked, stored, active.id)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -175,7 +176,7 @@ class Tracker:
         from cyclogram.store.tables import EvidenceRow
 
         with self.store.read() as session:
-            rows = list(session.exec(select(EvidenceRow).order_by(EvidenceRow.stored_at)))  # type: ignore[arg-type]
+            rows = list(session.exec(select(EvidenceRow).order_by(EvidenceRow.stored_at)))
         problems = []
         for row in rows:
             if not evidence_path(self.evidence_root, row.sha256).is_file():
@@ -188,10 +189,12 @@ class Tracker:
 # --- helpers shared with recording ------------------------------------------------------------
 
 
-def status_of(active: ActiveRoadmap, completions: list[Completion], moment: dt.date | dt.datetime) -> RoadmapStatus:
-    """The status, planned once from the compiled base plan."""
+def status_of(
+    active: ActiveRoadmap, completions: list[Completion], moment: dt.date | dt.datetime, only: Collection[str] | None = None
+) -> RoadmapStatus:
+    """The status (of every stage, or of `only` these), planned once from the compiled base plan."""
     plan = active.plan
-    return compute_status(active.roadmap, completions, moment, plan.calendar, base=plan)
+    return compute_status(active.roadmap, completions, moment, plan.calendar, base=plan, only=only)
 
 
 def completions_from(states: list[reads.StateInfo], zone: ZoneInfo) -> list[Completion]:

@@ -8,6 +8,7 @@ and re-serializes only the events that changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 from email.utils import parsedate_to_datetime
@@ -61,7 +62,7 @@ def make_handler(feeds: Feeds, quiet: bool = False) -> type[BaseHTTPRequestHandl
             if with_body:
                 self.wfile.write(built.body)
 
-        def _not_modified(self, etag: str, last_modified) -> bool:  # type: ignore[no-untyped-def]
+        def _not_modified(self, etag: str, last_modified: dt.datetime) -> bool:
             wanted = self.headers.get("If-None-Match")
             if wanted is not None:
                 return etag in [tag.strip() for tag in wanted.split(",")] or wanted.strip() == "*"

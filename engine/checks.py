@@ -179,7 +179,7 @@ def check_cycles(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[P
         state[root] = 1
         while stack:  # iterative DFS: roadmaps of 10,000 stages must not hit the recursion limit
             node, index = stack[-1]
-            edges = graph.get(node, [])
+            edges = graph.get(node, ())
             if index < len(edges):
                 stack[-1] = (node, index + 1)
                 nxt = edges[index]

@@ -59,36 +59,38 @@ def _model_fields(model: type[BaseModel] | None) -> list[str]:
 def _owner_model(path: PathKey) -> type[BaseModel] | None:
     from cyclogram.engine import model as m
 
+    keyed: dict[str | int, type[BaseModel]] = {"people": m.Person, "roles": m.Role, "events": m.Event}
+    nested_models: dict[tuple[type[BaseModel], str | int], type[BaseModel]] = {
+        (m.Roadmap, "sections"): m.Section,
+        (m.Roadmap, "stages"): m.Stage,
+        (m.Section, "sections"): m.Section,
+        (m.Section, "stages"): m.Stage,
+        (m.Roadmap, "calendar"): m.CalendarSpec,
+        (m.Roadmap, "defaults"): m.Defaults,
+        (m.Roadmap, "approval"): m.Approval,
+        (m.Roadmap, "period"): m.Period,
+        (m.Defaults, "reminders"): m.ReminderPolicy,
+        (m.Stage, "reminders"): m.ReminderPolicy,
+        (m.Stage, "recurring"): m.Recurrence,
+        (m.Person, "contacts"): m.Contacts,
+    }
     probe = list(path)
-    current: Any = m.Roadmap
+    current: type[BaseModel] = m.Roadmap
     index = 0
     while index < len(probe):
         element = probe[index]
-        if current is m.Roadmap and element in ("people", "roles", "events") and index + 1 < len(probe):
-            current = {"people": m.Person, "roles": m.Role, "events": m.Event}[element]
+        if current is m.Roadmap and element in keyed and index + 1 < len(probe):
+            current = keyed[element]
             index += 2
             continue
-        nested = {
-            (m.Roadmap, "sections"): m.Section,
-            (m.Roadmap, "stages"): m.Stage,
-            (m.Section, "sections"): m.Section,
-            (m.Section, "stages"): m.Stage,
-            (m.Roadmap, "calendar"): m.CalendarSpec,
-            (m.Roadmap, "defaults"): m.Defaults,
-            (m.Roadmap, "approval"): m.Approval,
-            (m.Roadmap, "period"): m.Period,
-            (m.Defaults, "reminders"): m.ReminderPolicy,
-            (m.Stage, "reminders"): m.ReminderPolicy,
-            (m.Stage, "recurring"): m.Recurrence,
-            (m.Person, "contacts"): m.Contacts,
-        }.get((current, element))
+        nested = nested_models.get((current, element))
         if nested is None:
             return current if index == len(probe) else None
         current = nested
         index += 1
         if index < len(probe) and isinstance(probe[index], int):
             index += 1
-    return current  # type: ignore[no-any-return]
+    return current
 
 
 _TYPE_WORDS = {
@@ -181,7 +183,7 @@ def _strip_union_tags(loc: PathKey) -> PathKey:
 def schema_diagnostics(error: ValidationError, data: Any, file: str, source_map: SourceMap) -> list[Diagnostic]:
     seen: set[tuple[PathKey, str]] = set()
     diagnostics = []
-    errors = [dict(item, loc=_strip_union_tags(tuple(item["loc"]))) for item in error.errors()]
+    errors: list[dict[str, Any]] = [dict(item, loc=_strip_union_tags(tuple(item["loc"]))) for item in error.errors()]
     # A misspelt key ("titel") already says "did you mean «title»"; "title is missing" is noise.
     unknown_keys: dict[PathKey, list[str]] = {}
     for item in errors:

@@ -31,6 +31,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
 from cyclogram.engine.model import DEFAULT_LEAD, ReminderPolicy, Roadmap, Stage
 from cyclogram.engine.status import RoadmapStatus, StageStatus, Status
@@ -39,6 +40,8 @@ from cyclogram.engine.workcalendar import WorkCalendar
 DEFAULT_OVERDUE_EVERY = 2
 DEFAULT_ESCALATE_AFTER = 5
 UNBLOCKED_WINDOW = 2  # working days: an unblock older than this is old news, not a reminder
+
+_T = TypeVar("_T")
 
 
 class Kind(str, Enum):
@@ -66,21 +69,21 @@ class Policy:
     def for_stage(cls, roadmap: Roadmap, stage: Stage) -> Policy:
         base = roadmap.defaults.reminders
         own = stage.reminders or ReminderPolicy()
-
-        def pick(name: str, default: object) -> object:
-            value = getattr(own, name)
-            if value is None:
-                value = getattr(base, name)
-            return default if value is None else value
-
-        lead = pick("lead", DEFAULT_LEAD)
+        lead = _pick(own.lead, base.lead, DEFAULT_LEAD)
         return cls(
-            lead=tuple(sorted(set(lead), reverse=True)),  # type: ignore[arg-type]
-            on_due_day=bool(pick("on_due_day", True)),
-            overdue_every=int(pick("overdue_every", DEFAULT_OVERDUE_EVERY)),  # type: ignore[call-overload]
-            escalate_after=int(pick("escalate_after", DEFAULT_ESCALATE_AFTER)),  # type: ignore[call-overload]
-            enabled=bool(pick("enabled", True)),
+            lead=tuple(sorted(set(lead), reverse=True)),
+            on_due_day=bool(_pick(own.on_due_day, base.on_due_day, True)),
+            overdue_every=int(_pick(own.overdue_every, base.overdue_every, DEFAULT_OVERDUE_EVERY)),
+            escalate_after=int(_pick(own.escalate_after, base.escalate_after, DEFAULT_ESCALATE_AFTER)),
+            enabled=bool(_pick(own.enabled, base.enabled, True)),
         )
+
+
+def _pick(own: _T | None, base: _T | None, default: _T) -> _T:
+    """The stage's own setting, else the roadmap header's (`defaults.reminders`), else the built-in default."""
+    if own is not None:
+        return own
+    return default if base is None else base
 
 
 @dataclass(frozen=True)
@@ -208,8 +211,8 @@ def due_reminders(status: RoadmapStatus, calendar: WorkCalendar | None = None) -
                 emit(Kind.UNBLOCKED, f"unblocked:{unblocker}", about=unblocker)
         elif row.status is Status.OVERDUE:
             late = max(1, row.days_late or 0)
-            every = max(1, policy.overdue_every)
-            emit(Kind.OVERDUE, f"overdue:{(late - 1) // every}", days_late=late)
+            overdue_every = max(1, policy.overdue_every)
+            emit(Kind.OVERDUE, f"overdue:{(late - 1) // overdue_every}", days_late=late)
             if late >= policy.escalate_after and people:
                 owner = roadmap.people.get(people[0])
                 if owner is not None and owner.supervisor and owner.supervisor not in people[:1]:

@@ -38,10 +38,10 @@ The rules, and why:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 from zoneinfo import ZoneInfo
 
 from cyclogram.engine.gcpause import gc_paused
@@ -331,11 +331,14 @@ def compute_status(
     calendar: WorkCalendar | None = None,
     due_soon_days: int | None = None,
     base: Plan | None = None,
+    only: Collection[str] | None = None,
 ) -> RoadmapStatus:
     """The status of every stage of a validated roadmap at `moment` (see module docstring).
 
     `base`: the roadmap's plan without completions, when the caller has it (a compiled roadmap);
     then only the stages whose dates follow a completion are planned again (`engine.plan.replan`).
+    `only`: judge just these stages (recording one completion needs its stage and the stages that
+    wait for it, not all ten thousand); `stages` then holds only them.
     """
     if due_soon_days is not None and due_soon_days < 0:
         raise ValueError(f"due_soon_days must not be negative, got {due_soon_days}")
@@ -347,12 +350,20 @@ def compute_status(
         done_dates = actual_done_dates(completions)
         plan = replan(base, done_dates) if base is not None else compute_plan(roadmap, calendar, completions=done_dates)
         index = index_completions(completions)
-        slots = {key: _slots(planned, index) for key, planned in plan.stages.items()}
-        finished = {key: _is_finished(plan.stages[key], stage_slots) for key, stage_slots in slots.items()}
-        context = _Context(day, _WorkingDays.around(plan.calendar, day), finished)
+        judged = plan.stages if only is None else {key: plan.stages[key] for key in only if key in plan.stages}
+        needed = (
+            judged
+            if only is None
+            else {**judged, **{d: plan.stages[d] for p in judged.values() for d in p.depends_on if d in plan.stages}}
+        )
+        slots = {key: _slots(planned, index) for key, planned in needed.items()}
+        finished = {key: _is_finished(needed[key], stage_slots) for key, stage_slots in slots.items()}
+        # The prefix count pays off over thousands of stages; a few are counted on the calendar.
+        days = _WorkingDays.around(plan.calendar, day) if only is None else _WorkingDays(plan.calendar, day, ())
+        context = _Context(day, days, finished)
         stages = {
             key: _status(planned, slots[key], _threshold(planned.stage, roadmap, due_soon_days), context)
-            for key, planned in plan.stages.items()
+            for key, planned in judged.items()
         }
     return RoadmapStatus(day, plan, stages)
 
@@ -364,12 +375,34 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def status_records(result: RoadmapStatus, person: str | None = None) -> list[dict[str, object]]:
+class StatusRecord(TypedDict):
+    """One stage's status as plain data (`status_records`)."""
+
+    id: str
+    number: str | None
+    title: str
+    section: str | None
+    status: str  # Status.value
+    status_text: str
+    occurrence: str | None
+    start: str | None  # ISO dates
+    due: str | None
+    days_left: int | None
+    days_late: int | None
+    blocked_by: list[str]
+    responsible: list[str]  # names
+    done_at: str | None  # ISO date and time
+    done_by: str | None  # person key
+    occurrences_done: int
+    occurrences_total: int
+
+
+def status_records(result: RoadmapStatus, person: str | None = None) -> list[StatusRecord]:
     """One plain record per stage (document order; only `person`'s stages when given): what every
     output of a status shows — JSON, CSV, the Prefect table artifact, the web."""
     plan = result.plan
     rows = result.for_person(person) if person is not None else list(result.stages.values())
-    records: list[dict[str, object]] = []
+    records: list[StatusRecord] = []
     sections: dict[int, str | None] = {}  # stages of a section share its chain: title it once
     people: dict[tuple[str, ...], list[str]] = {}
     for row in rows:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, SupportsIndex, SupportsInt, TypeGuard
 
 from cyclogram.engine import russian
 
@@ -172,7 +172,7 @@ def parse_offset(value: object) -> Offset:
 def _offset(sign: str, amount_text: str, unit: str, original: str) -> Offset:
     if not amount_text.isdigit():
         raise ExprError(f"сдвиг «{original}»: после знака {sign} нужно неотрицательное целое число, а не «{amount_text}»")
-    if unit not in UNIT_LIMITS:
+    if not _is_unit(unit):
         raise ExprError(
             f"неизвестная единица «{unit}» в «{original}»: d — календарные дни, wd — рабочие дни, "
             "h — часы, w — недели, mo — месяцы"
@@ -183,7 +183,11 @@ def _offset(sign: str, amount_text: str, unit: str, original: str) -> Offset:
             f"слишком большой сдвиг «{original}»: больше {UNIT_LIMITS[unit]} "
             f"{russian.plural(UNIT_LIMITS[unit], *UNIT_WORDS[unit])} — это за пределами учебного года"
         )
-    return Offset(amount if sign == "+" else -amount, unit)  # type: ignore[arg-type]
+    return Offset(amount if sign == "+" else -amount, unit)
+
+
+def _is_unit(unit: str) -> TypeGuard[Unit]:
+    return unit in UNIT_LIMITS
 
 
 def _split_weekday_note(text: str) -> tuple[str, int | None]:
@@ -270,7 +274,7 @@ def _parse_nth_mapping(value: dict[str, object]) -> NthWeekday:
     if unknown:
         raise ExprError(f"неизвестные поля {', '.join(unknown)}; допустимы: {', '.join(sorted(allowed))}")
     try:
-        nth = int(value["nth"])  # type: ignore[call-overload]
+        nth = _int(value["nth"])
         weekday = russian.weekday_number(str(value["weekday"]))
         month_value = value["month"]
         month = month_value if isinstance(month_value, int) else russian.month_number(str(month_value))
@@ -287,7 +291,14 @@ def _parse_nth_mapping(value: dict[str, object]) -> NthWeekday:
     year = value.get("year")
     if year is not None and not ((isinstance(year, int) and not isinstance(year, bool)) or str(year).isdigit()):
         raise ExprError(f"год «{year}» нужно записать цифрами, например 2025")
-    return NthWeekday(nth, weekday, month, int(year) if year is not None else None, bool(value.get("working", False)))  # type: ignore[call-overload]
+    return NthWeekday(nth, weekday, month, _int(year) if year is not None else None, bool(value.get("working", False)))
+
+
+def _int(value: object) -> int:
+    """`int(value)` for a value as YAML gave it; TypeError for what `int()` does not take."""
+    if isinstance(value, (str, bytes, bytearray, SupportsInt, SupportsIndex)):
+        return int(value)
+    raise TypeError(f"int() can't convert {type(value).__name__}")
 
 
 def _parse_relative(m: re.Match[str], original: str) -> Relative:

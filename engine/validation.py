@@ -16,7 +16,7 @@ from cyclogram.engine.checks import check_references
 from cyclogram.engine.diagnostics import Diagnostic, Report
 from cyclogram.engine.gcpause import gc_paused
 from cyclogram.engine.loader import Loaded, format_path, load_file, load_text
-from cyclogram.engine.model import Roadmap
+from cyclogram.engine.model import Roadmap, Section
 from cyclogram.engine.plan import Plan, PlanIssue, compute_plan
 from cyclogram.engine.workcalendar import CountryDays
 from cyclogram.engine.yamlsource import MAX_FILE_BYTES
@@ -43,7 +43,7 @@ def _data_view(roadmap: Roadmap | None) -> object:
     if roadmap is None:
         return {}
 
-    def section(s: object) -> dict[str, object]:
+    def section(s: Section) -> dict[str, object]:
         return {
             "number": s.number,
             "stages": [{"id": st.id} for st in s.stages],

@@ -11,6 +11,7 @@ text that is not UTF-8.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,11 @@ from yaml.resolver import Resolver
 
 from cyclogram.engine.diagnostics import Position
 
+_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader]
 try:  # libyaml's C parser is ~10x faster on large roadmaps
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader
 
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -104,6 +106,7 @@ class SourceDocument:
 
 def _mark(item: ev.Event) -> tuple[int, int]:
     mark = item.start_mark
+    assert mark is not None  # the parser marks every event it produces
     return (mark.line + 1, mark.column + 1)
 
 
@@ -255,7 +258,8 @@ class _Builder:
                 return value
             tag = self._tags.get((value, plain))
             if tag is None:
-                tag = self._tags[(value, plain)] = self._resolver.resolve(ScalarNode, value, event.implicit)
+                resolve: Callable[[type[ScalarNode], str, tuple[bool, bool]], str] = self._resolver.resolve  # untyped in PyYAML
+                tag = self._tags[(value, plain)] = resolve(ScalarNode, value, event.implicit)
         elif tag not in _KNOWN_TAGS:
             raise SourceError(
                 f"неизвестный тег «{tag}»: теги (!…) в дорожной карте не нужны, уберите его", _position(event), path
@@ -265,7 +269,9 @@ class _Builder:
         if tag == _MERGE_TAG:
             return _MERGE
         try:
-            return self._constructor.construct_object(ScalarNode(tag, value, event.start_mark, event.end_mark), deep=True)
+            # types-PyYAML: events may carry libyaml's Mark, nodes are typed with the pure-Python one only
+            node = ScalarNode(tag, value, event.start_mark, event.end_mark)  # type: ignore[arg-type]
+            return self._constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError, KeyError, TypeError, OverflowError):
             if tag.endswith("timestamp"):
                 raise SourceError(f"такой даты не существует: «{value}»", _position(event), path) from None

@@ -167,7 +167,7 @@ def read_runs(
                 flow_run_id=str(run.id),
                 name=run.name,
                 roadmap_id=rid,
-                state=run.state.name if run.state else "?",
+                state=run.state.name if run.state and run.state.name is not None else "?",
                 start=run.start_time,
                 duration_s=run.total_run_time.total_seconds() if run.total_run_time else None,
                 as_of=tick.get("as_of") or params.get("as_of"),

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -40,13 +41,15 @@ from pydantic import Field
 from cyclogram import app, settings
 from cyclogram.engine import russian
 from cyclogram.engine.reminders import Kind
-from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, Status, status_records
+from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, Status, StatusRecord, status_records
 from cyclogram.reminding import remind
 from cyclogram.store import audit
 from cyclogram.tracker import Snapshot, Tracker
 
 DISPATCH_LIMIT = "cyclogram-dispatch"  # global concurrency limit shared by all flow runs
 COMPLETED_EVENT = "cyclogram.stage.completed"
+
+_T = TypeVar("_T")
 
 
 class DeliveryIncomplete(Exception):
@@ -63,11 +66,18 @@ def task_name(number: str, title: str) -> str:
     return f"{number} · {short}"
 
 
+def _quoted(value: _T) -> _T:
+    """`quote(value)` for a task argument: Prefect passes the value itself to the task without
+    walking it for futures. Typed as the value, which is what the task receives (the types of
+    `Task.submit` take the task's own parameters and know nothing of Prefect's annotations)."""
+    return cast(_T, quote(value))
+
+
 # --- tasks ---------------------------------------------------------------------------------------
 
 
 @task(name="stage", persist_result=False, cache_policy=NO_CACHE)
-def evaluate_stage(stage_id: str, row: dict[str, Any]) -> dict[str, Any]:
+def evaluate_stage(stage_id: str, row: StatusRecord) -> StatusRecord:
     """The stage's status at the run's moment (computed once for the roadmap by the engine)."""
     logger = get_run_logger()
     status = row["status"]
@@ -137,7 +147,7 @@ def publish_artifacts(status: RoadmapStatus) -> int:
             "Этап": str(r["title"])[:120],
             "Статус": r["status_text"],
             "Срок": russian.format_date(dt.date.fromisoformat(str(r["due"]))) if r["due"] else "—",
-            "Ответственные": ", ".join(r["responsible"]),  # type: ignore[arg-type]
+            "Ответственные": ", ".join(r["responsible"]),
         }
         for r in status_records(status)
     ]
@@ -187,7 +197,8 @@ def summary_markdown(status: RoadmapStatus) -> str:
     log_prints=False,
     # Stage tasks wait for their upstream tasks inside worker threads: the default pool (cores + 4)
     # would make deep roadmaps wait for free threads level by level.
-    task_runner=ThreadPoolTaskRunner(max_workers=64),
+    # Prefect's TaskRunner is invariant in its future type: no concrete runner matches the hint (PrefectHQ/prefect#16938).
+    task_runner=ThreadPoolTaskRunner(max_workers=64),  # type: ignore[arg-type]
 )
 def roadmap_tick(
     roadmap_id: str,
@@ -216,7 +227,7 @@ def roadmap_tick(
 
 
 def _tick(
-    tracker: Tracker, snapshot: Snapshot, send: bool, detailed_tags: bool, retry_delays: list[int] | None
+    tracker: Tracker, snapshot: Snapshot, send: bool, detailed_tags: bool, retry_delays: Sequence[float] | None
 ) -> dict[str, Any]:
     status = snapshot.status
     plan = status.plan
@@ -234,14 +245,20 @@ def _tick(
                 tags.append(f"section:{section[:60]}")
         futures[stage_id] = evaluate_stage.with_options(
             name=task_name(planned.stage.display_number, planned.stage.title), tags=tags
-        ).submit(stage_id, records[stage_id], wait_for=[futures[d] for d in planned.depends_on if d in futures])
+        ).submit(
+            stage_id,
+            records[stage_id],
+            wait_for=[futures[d] for d in planned.depends_on if d in futures],
+            return_state=False,  # the default; Prefect's overloads take wait_for only next to it
+        )
     wait(list(futures.values()))
     overdue = sum(1 for r in status.stages.values() if r.status is Status.OVERDUE)
-    sender = send_reminders if retry_delays is None else send_reminders.with_options(retry_delay_seconds=retry_delays)
-    reminders_future = sender.submit(quote(tracker), quote(snapshot), send)
-    calendars_future = refresh_calendars.submit(quote(tracker), quote(snapshot))
-    artifacts_future = publish_artifacts.submit(quote(status))
-    wait([reminders_future, calendars_future, artifacts_future])
+    sender = send_reminders if retry_delays is None else send_reminders.with_options(retry_delay_seconds=list(retry_delays))
+    reminders_future = sender.submit(_quoted(tracker), _quoted(snapshot), send)
+    calendars_future = refresh_calendars.submit(_quoted(tracker), _quoted(snapshot))
+    artifacts_future = publish_artifacts.submit(_quoted(status))
+    closing: list[PrefectFuture[Any]] = [reminders_future, calendars_future, artifacts_future]
+    wait(closing)
     reminders = reminders_future.result(raise_on_failure=False)
     stats_reminders = {"error": str(reminders)[:300]} if isinstance(reminders, BaseException) else reminders
     context = get_run_context()
@@ -252,7 +269,7 @@ def _tick(
         "overdue": overdue,
         "reminders": stats_reminders,
     }
-    record_tick.submit(quote(tracker), roadmap_id, as_of, stats).result()
+    record_tick.submit(_quoted(tracker), roadmap_id, as_of, stats).result()
     if isinstance(reminders, BaseException):
         raise reminders  # the run shows as failed: some reminders are still waiting in the outbox
     return {**stats, "calendar_events": calendars_future.result(), "as_of": as_of}

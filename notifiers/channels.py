@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 from urllib.parse import quote, unquote
 
 import apprise
@@ -394,7 +394,13 @@ class SendResult:
 _notify_takes_timeout: bool | None = None
 
 
-def _timeout_kwargs(timeout: float) -> dict[str, float]:
+class _NotifyTimeout(TypedDict, total=False):
+    """The keyword arguments of `Apprise.notify` that only some versions take."""
+
+    timeout: float
+
+
+def _timeout_kwargs(timeout: float) -> _NotifyTimeout:
     global _notify_takes_timeout
     if _notify_takes_timeout is None:
         # Apprise 2.x: notify(timeout=...) limits the whole call; 1.9 has no such argument.

@@ -121,6 +121,8 @@ CONTINUOUS_REASON = "постоянный этап (весь год)"
 MIN_RULE_COVERAGE = 3  # an RRULE must cover at least this many due dates …
 MIN_RULE_SHARE = 2 / 3  # … and this share of the series; otherwise separate events
 
+Rule = dict[str, str | int]  # RRULE parts as vRecur takes them: {"FREQ": "MONTHLY", "INTERVAL": 3, …}
+
 _EVERY_WORDS = {
     "week": "еженедельно",
     "month": "ежемесячно",
@@ -497,7 +499,7 @@ def _alarms(
     roadmap = status.plan.roadmap
     if not policy.enabled or occurrence.due is None:
         return []
-    alarms = []
+    alarms: list[dict[str, object]] = []
     for lead in policy.lead:
         if lead <= 0:
             continue  # like the reminder flow: lead 0 is the due-day reminder, not an advance one
@@ -514,7 +516,7 @@ def _series_alarms(status: RoadmapStatus, policy: Policy, dues: Sequence[dt.date
     if not policy.enabled:
         return []
     send_at = roadmap.defaults.send_at
-    alarms = []
+    alarms: list[dict[str, object]] = []
     for lead in policy.lead:
         if lead <= 0:
             continue
@@ -556,8 +558,8 @@ def _months_between(a: dt.date, b: dt.date) -> int:
     return (b.year - a.year) * 12 + b.month - a.month
 
 
-def _rule_candidates(first: dt.date, second: dt.date) -> list[dict[str, object]]:
-    candidates: list[dict[str, object]] = []
+def _rule_candidates(first: dt.date, second: dt.date) -> list[Rule]:
+    candidates: list[Rule] = []
     days = (second - first).days
     if days > 0 and days % 7 == 0:
         candidates.append({"FREQ": "WEEKLY", "INTERVAL": days // 7})
@@ -570,9 +572,9 @@ def _rule_candidates(first: dt.date, second: dt.date) -> list[dict[str, object]]
     return candidates
 
 
-def _expand(rule: Mapping[str, object], start: dt.date, until: dt.date) -> list[dt.date]:
+def _expand(rule: Rule, start: dt.date, until: dt.date) -> list[dt.date]:
     freq = _rrule.WEEKLY if rule["FREQ"] == "WEEKLY" else _rrule.MONTHLY
-    kwargs: dict[str, Any] = {"interval": int(rule["INTERVAL"])}  # type: ignore[call-overload]
+    kwargs: dict[str, Any] = {"interval": int(rule["INTERVAL"])}
     if "BYMONTHDAY" in rule:
         kwargs["bymonthday"] = rule["BYMONTHDAY"]
     moments = _rrule.rrule(
@@ -581,14 +583,14 @@ def _expand(rule: Mapping[str, object], start: dt.date, until: dt.date) -> list[
     return [moment.date() for moment in moments]
 
 
-def choose_rule(dues: Sequence[dt.date]) -> tuple[dict[str, object] | None, list[dt.date], list[dt.date]]:
+def choose_rule(dues: Sequence[dt.date]) -> tuple[Rule | None, list[dt.date], list[dt.date]]:
     """(RRULE, dates it gives, dates left for separate events) for a series of due dates.
 
     The rule is the candidate whose expansion (by dateutil) stays inside the due dates for longest;
     it is kept only when it covers at least MIN_RULE_COVERAGE dates and MIN_RULE_SHARE of them.
     """
     dues = sorted(set(dues))
-    best: tuple[int, dict[str, object], list[dt.date]] | None = None
+    best: tuple[int, Rule, list[dt.date]] | None = None
     wanted = set(dues)
     for begin in range(min(2, len(dues) - 1)):
         for rule in _rule_candidates(dues[begin], dues[begin + 1]):
@@ -683,7 +685,7 @@ class _Builder:
         self,
         planned: PlannedStage,
         members: list[tuple[Occurrence, _State]],
-        rule: dict[str, object],
+        rule: Rule,
         uid: str,
     ) -> EventSpec:
         """One VEVENT with an RRULE over `members`, plus overrides for finished occurrences."""
@@ -853,6 +855,27 @@ class EventCache:
         return len(self._entries)
 
 
+# `EventSpec.fields` holds plain JSON-like data built above; these read its parts back with their types.
+
+
+def _record(value: object) -> Mapping[str, Any]:
+    """A record: {date} or {datetime, tzid}, an address, an alarm, an RRULE, an override."""
+    assert isinstance(value, Mapping), value
+    return value
+
+
+def _records(value: object) -> list[Mapping[str, Any]]:
+    """A list of records: attendees, alarms, overrides."""
+    assert isinstance(value, list), value
+    return value
+
+
+def _texts(value: object) -> list[str]:
+    """A list of strings: categories."""
+    assert isinstance(value, list), value
+    return value
+
+
 def _when_value(value: Mapping[str, str]) -> dt.date | dt.datetime:
     if "date" in value:
         return dt.date.fromisoformat(value["date"])
@@ -867,7 +890,7 @@ def _address(value: Mapping[str, str], role: str | None = None) -> vCalAddress:
     return address
 
 
-def _add_alarms(component: Event | Todo, alarms: Iterable[Mapping[str, object]]) -> None:
+def _add_alarms(component: Event | Todo, alarms: Iterable[Mapping[str, Any]]) -> None:
     for spec in alarms:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
@@ -876,7 +899,7 @@ def _add_alarms(component: Event | Todo, alarms: Iterable[Mapping[str, object]])
             moment = dt.datetime.strptime(str(spec["at"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
             alarm.add("trigger", moment, parameters={"VALUE": "DATE-TIME"})
         else:
-            alarm.add("trigger", dt.timedelta(seconds=int(spec["before"])), parameters={"RELATED": "START"})  # type: ignore[call-overload]
+            alarm.add("trigger", dt.timedelta(seconds=int(spec["before"])), parameters={"RELATED": "START"})
         component.add_component(alarm)
 
 
@@ -894,30 +917,32 @@ def _render_component(spec: EventSpec, sequence: int, modified: dt.datetime, dts
     component.add("summary", str(f["summary"]))
     component.add("description", str(f["description"]))
     if f["categories"]:
-        component.add("categories", list(f["categories"]))  # type: ignore[call-overload]
+        component.add("categories", list(_texts(f["categories"])))
     component.add("status", str(f["status"]))
     if spec.component == "VTODO":
         if f["start"] is not None:
-            component.add("dtstart", _when_value(f["start"]))  # type: ignore[arg-type]
-        component.add("due", _when_value(f["due"]))  # type: ignore[arg-type]
+            component.add("dtstart", _when_value(_record(f["start"])))
+        component.add("due", _when_value(_record(f["due"])))
         if f["completed"]:
             completed = dt.datetime.strptime(str(f["completed"]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
             component.add("completed", completed)
-        if f["percent"] is not None:
-            component.add("percent-complete", int(f["percent"]))  # type: ignore[call-overload]
+        percent = f["percent"]
+        if percent is not None:
+            assert isinstance(percent, int), percent
+            component.add("percent-complete", percent)
     else:
-        component.add("dtstart", _when_value(f["start"]))  # type: ignore[arg-type]
-        component.add("dtend", _when_value(f["end"]))  # type: ignore[arg-type]
+        component.add("dtstart", _when_value(_record(f["start"])))
+        component.add("dtend", _when_value(_record(f["end"])))
         component.add("transp", "TRANSPARENT")
         if f.get("rrule"):
-            component.add("rrule", vRecur(dict(f["rrule"])))  # type: ignore[call-overload]
+            component.add("rrule", vRecur(dict(_record(f["rrule"]))))
     if f["organizer"]:
-        component.add("organizer", _address(f["organizer"]))  # type: ignore[arg-type]
-    for attendee in f["attendees"]:  # type: ignore[attr-defined]
+        component.add("organizer", _address(_record(f["organizer"])))
+    for attendee in _records(f["attendees"]):
         component.add("attendee", _address(attendee, attendee["role"]))
-    _add_alarms(component, f["alarms"])  # type: ignore[arg-type]
+    _add_alarms(component, _records(f["alarms"]))
     parts = [component.to_ical()]
-    for override in f.get("overrides") or ():  # type: ignore[attr-defined]
+    for override in _records(f.get("overrides") or []):
         day = dt.date.fromisoformat(override["recurrence_id"])
         instance = Event()
         _stamp(instance, spec.uid, sequence, modified, dtstamp)
@@ -928,11 +953,11 @@ def _render_component(spec: EventSpec, sequence: int, modified: dt.datetime, dts
         instance.add("summary", override["summary"])
         instance.add("description", override["description"])
         if f["categories"]:
-            instance.add("categories", list(f["categories"]))  # type: ignore[call-overload]
+            instance.add("categories", list(_texts(f["categories"])))
         instance.add("status", override["status"])
         if f["organizer"]:
-            instance.add("organizer", _address(f["organizer"]))  # type: ignore[arg-type]
-        for attendee in f["attendees"]:  # type: ignore[attr-defined]
+            instance.add("organizer", _address(_record(f["organizer"])))
+        for attendee in _records(f["attendees"]):
             instance.add("attendee", _address(attendee, attendee["role"]))
         parts.append(instance.to_ical())
     return b"".join(parts)
@@ -944,7 +969,8 @@ def _years(specs: Sequence[EventSpec]) -> tuple[int, int]:
         for name in ("start", "end", "due"):
             value = spec.fields.get(name)
             if value:
-                years.append(int((value.get("date") or value.get("datetime"))[:4]))  # type: ignore[union-attr]
+                when = _record(value)
+                years.append(int((when.get("date") or when["datetime"])[:4]))
     if not years:
         year = dt.date.today().year
         return year, year
@@ -956,7 +982,8 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
     """VTIMEZONE covering a year before the first date to a year after the last (kept short:
     the full 1970–2038 history of Asia/Irkutsk is 60 lines of transitions nobody needs)."""
     zone = Timezone.from_tzid(tzid, first_date=dt.date(first_year - 1, 1, 1), last_date=dt.date(last_year + 2, 1, 1))
-    return zone.to_ical()
+    text: bytes = zone.to_ical()
+    return text
 
 
 @lru_cache(maxsize=256)
@@ -968,7 +995,7 @@ def _header(name: str, tzid: str) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", vText(_flat(name)))
     calendar.add("x-wr-timezone", vText(tzid))
-    text = calendar.to_ical()
+    text: bytes = calendar.to_ical()
     footer = b"END:VCALENDAR\r\n"
     assert text.endswith(footer)
     return text[: -len(footer)]

@@ -218,6 +218,7 @@ class Secrets:
 
                 with ThreadPoolExecutor(max_workers=1) as pool:
                     block = pool.submit(Secret.load, block_name).result()
+            assert isinstance(block, Secret)  # loaded synchronously: the block, not a coroutine
             raw = block.value.get_secret_value()
         except ValueError as exc:
             if "Unable to find" in str(exc):

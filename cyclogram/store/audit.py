@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cyclogram.engine.auditchain import AuditRecord, VerifyResult, seal, verify_chain
 from cyclogram.store.tables import AuditEventRow, AuditHeadRow
@@ -75,7 +75,7 @@ class HistoryFilter:
 
 
 def read_events(session: Session, filters: HistoryFilter = HistoryFilter()) -> list[AuditRecord]:
-    query = select(AuditEventRow).order_by(AuditEventRow.seq)  # type: ignore[arg-type]
+    query = select(AuditEventRow).order_by(col(AuditEventRow.seq))
     if filters.roadmap_id:
         query = query.where(AuditEventRow.roadmap_id == filters.roadmap_id)
     if filters.stage_id:
@@ -92,7 +92,7 @@ def iter_all(session: Session, batch: int = 5000) -> Iterator[AuditRecord]:
     last = 0
     while True:
         rows = session.exec(
-            select(AuditEventRow).where(AuditEventRow.seq > last).order_by(AuditEventRow.seq).limit(batch)  # type: ignore[arg-type]
+            select(AuditEventRow).where(col(AuditEventRow.seq) > last).order_by(col(AuditEventRow.seq)).limit(batch)
         ).all()
         if not rows:
             return
@@ -102,6 +102,7 @@ def iter_all(session: Session, batch: int = 5000) -> Iterator[AuditRecord]:
 
 
 def verify(session: Session) -> VerifyResult:
+    # sqlmodel's exec() runs any Executable, but its overloads omit text() (fastapi/sqlmodel#909)
     head_row = session.exec(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()  # type: ignore[call-overload]
     head = (int(head_row[0]), str(head_row[1])) if head_row else None
     return verify_chain(iter_all(session), head)

@@ -124,9 +124,9 @@ class Store:
                     _postgres_conninfo(self.url),
                     connect_timeout=max(1, int(min(self.timeout, 10))),
                     options=f"-c lock_timeout={int(self.timeout * 1000)}",
-                ) as connection:
-                    connection.read_only = True
-                    yield Reader(connection, "format")
+                ) as pg_connection:
+                    pg_connection.read_only = True
+                    yield Reader(pg_connection, "format")
 
     # --- the ORM side (store/db.py), built when first needed ---------------------------------
 

@@ -10,12 +10,14 @@ and makes "check, then record" decisions (is this stage already done?) safe betw
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from cyclogram.store.connect import SCHEMA_REVISION, Reader, Store, StoreError, redact, schema_revision, translate_errors
@@ -53,6 +55,7 @@ def write_session(store: Store) -> Iterator[Session]:
         with Session(store.engine, expire_on_commit=False) as session:
             with session.begin():
                 if not store.is_sqlite:
+                    # sqlmodel's exec() runs any Executable, but its overloads omit text() (fastapi/sqlmodel#909)
                     session.exec(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))  # type: ignore[call-overload]
                 yield session
 
@@ -74,7 +77,7 @@ def session_reader(store: Store, session: Session) -> Reader:
 
 def _configure_sqlite(engine: Engine, timeout: float) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see below
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
