@@ -16,6 +16,9 @@ header is whole, the key matches and the payload hashes to the recorded sha256; 
 truncated, damaged, written by another engine — it is rebuilt from the YAML kept in the database
 and written again. Nothing about a snapshot is trusted blindly.
 
+Roadmap files are treated alike (`CheckedFiles`): `validate`, `show` and `plan` of a file whose text
+has not changed read its checked result back from the cache directory instead of checking again.
+
 Pickle runs code when loaded, so snapshots live where the database's own owner keeps private files
 (directory 0700, files 0600); the checksum catches damage, not someone who can already write the
 data directory (they could as well replace the database it caches).
@@ -39,7 +42,7 @@ from cyclogram.engine.plan import Plan
 from cyclogram.engine.workcalendar import CountryDays
 
 if TYPE_CHECKING:
-    from cyclogram.engine.validation import Checked
+    from cyclogram.engine.validation import Checked  # imported when a text is compiled, not to read one
 
 FORMAT = 1
 MAGIC = b"CYCLOGRAM-COMPILED"
@@ -138,45 +141,92 @@ class CompiledRoadmaps:
 
     def _read(self, roadmap_id: str, content_hash: str) -> Compiled | None:
         path = self._path(roadmap_id, content_hash)
-        if path is None:
+        value = read_snapshot(path, snapshot_key(content_hash)) if path else None
+        if not isinstance(value, tuple) or len(value) != 2:
             return None
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        header, _, payload = data.partition(b"\n")
-        parts = header.split(b" ")
-        if len(parts) != 4 or parts[0] != MAGIC or parts[1] != str(FORMAT).encode():
-            return None
-        if parts[2].decode("ascii", "replace") != snapshot_key(content_hash):
-            return None  # another YAML text or another engine: stale
-        if hashlib.sha256(payload).hexdigest().encode() != parts[3]:
-            return None  # truncated or damaged
-        try:
-            with gc_paused():
-                roadmap, plan = pickle.loads(payload)
-        except Exception:  # noqa: BLE001 - any unpickling failure means "rebuild it"
-            return None
+        roadmap, plan = value
         if not isinstance(roadmap, Roadmap) or not isinstance(plan, Plan):
             return None
         return Compiled(roadmap, plan)
 
     def _write(self, roadmap_id: str, content_hash: str, compiled: Compiled) -> None:
         path = self._path(roadmap_id, content_hash)
-        if path is None:
-            return
-        from cyclogram.workdays import write_atomically
-
-        with gc_paused():
-            payload = pickle.dumps((compiled.roadmap, compiled.plan), protocol=pickle.HIGHEST_PROTOCOL)
-        header = b" ".join(
-            [MAGIC, str(FORMAT).encode(), snapshot_key(content_hash).encode(), hashlib.sha256(payload).hexdigest().encode()]
-        )
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            write_atomically(path, header + b"\n" + payload, mode=0o600)
+        if path is not None and write_snapshot(path, snapshot_key(content_hash), (compiled.roadmap, compiled.plan)):
             for other in path.parent.glob(f"{roadmap_id}.*.snapshot"):
                 if other != path:
                     other.unlink(missing_ok=True)  # older versions: rebuilt if ever needed again
-        except OSError:
-            pass  # a read-only data directory only costs the compilation next time
+
+
+class CheckedFiles:
+    """`validate`, `show` and `plan` of a roadmap file: the same check, kept per file.
+
+    A file is checked again only when its text (or the engine) changed: the result — diagnostics,
+    model and plan — is kept in the cache directory, one snapshot per file path, keyed by the sha256
+    of the path and the text and by the engine's fingerprint, and read back through the same checks
+    as compiled versions. Checking an unchanged 10,000-stage file then costs reading a snapshot.
+    """
+
+    def __init__(self, directory: Path | None, country: Callable[[], CountryDays] | None = None) -> None:
+        self.directory = directory
+        self._country = country
+
+    def check(self, path: Path) -> Checked:
+        from cyclogram.engine.validation import Checked, check_file
+        from cyclogram.engine.yamlsource import MAX_FILE_BYTES, SourceError, read_text
+
+        try:
+            text = read_text(path, MAX_FILE_BYTES)
+        except SourceError:
+            return check_file(path)  # unreadable, too large, not UTF-8: the loader says it with its place
+        digest = hashlib.sha256(f"{path}\0{text}".encode()).hexdigest()
+        snapshot = (
+            self.directory / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]}.checked"
+            if self.directory
+            else None
+        )
+        if snapshot is not None:
+            cached = read_snapshot(snapshot, snapshot_key(digest))
+            if isinstance(cached, Checked):
+                keep_out_of_collection()
+                return cached
+        checked = compile_checked(text, str(path), self._country() if self._country else None)
+        if snapshot is not None:
+            write_snapshot(snapshot, snapshot_key(digest), checked)
+        return checked
+
+
+def read_snapshot(path: Path, key: str) -> object | None:
+    """The value kept in `path` under `key`, or None when it is missing, stale or damaged."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    header, _, payload = data.partition(b"\n")
+    parts = header.split(b" ")
+    if len(parts) != 4 or parts[0] != MAGIC or parts[1] != str(FORMAT).encode():
+        return None
+    if parts[2].decode("ascii", "replace") != key:
+        return None  # another text or another engine: stale
+    if hashlib.sha256(payload).hexdigest().encode() != parts[3]:
+        return None  # truncated or damaged
+    try:
+        with gc_paused():
+            value: object = pickle.loads(payload)  # our own private file, checksummed: see the module docstring
+    except Exception:  # noqa: BLE001 - any unpickling failure means "rebuild it"
+        return None
+    return value
+
+
+def write_snapshot(path: Path, key: str, value: object) -> bool:
+    """Keep `value` in `path` (directory 0700, file 0600, written whole or not at all)."""
+    from cyclogram.workdays import write_atomically
+
+    with gc_paused():
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    header = b" ".join([MAGIC, str(FORMAT).encode(), key.encode(), hashlib.sha256(payload).hexdigest().encode()])
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomically(path, header + b"\n" + payload, mode=0o600)
+    except OSError:
+        return False  # a read-only directory only costs the compilation next time
+    return True

@@ -150,15 +150,17 @@ class _Batch:
         self.session = session
         reader = session_reader(tracker.store, session)
         self.active = tracker.active_in(reader, roadmap_ref)
-        self.completions = completions_from(reads.stage_states(reader, self.active.id), self.active.zone)
+        states = completions_from(reads.stage_states(reader, self.active.id), self.active.zone)
+        self.completions = {(c.stage_id, c.occurrence): c for c in states}
 
     def status(self, moment: dt.datetime, only: Collection[str]) -> RoadmapStatus:
-        return status_of(self.active, self.completions, moment, only)
+        return status_of(self.active, list(self.completions.values()), moment, only)
 
     def apply(self, completion: Completion | None, stage_id: str, occurrence: str) -> None:
-        self.completions = [c for c in self.completions if (c.stage_id, c.occurrence) != (stage_id, occurrence)]
-        if completion is not None:
-            self.completions.append(completion)
+        if completion is None:
+            self.completions.pop((stage_id, occurrence), None)
+        else:
+            self.completions[(stage_id, occurrence)] = completion
 
 
 def done(

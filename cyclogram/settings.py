@@ -7,7 +7,7 @@
 | `CYCLOGRAM_DB_TIMEOUT` | seconds to wait for a busy database | 30 |
 | `CYCLOGRAM_SECRETS_FILE` | dotenv file of secrets (must be chmod 600) | `<home>/secrets.env` |
 | `CYCLOGRAM_SECRET_<NAME>` | the value of secret NAME (see `cyclogram.notifiers.secrets`) | — |
-| `CYCLOGRAM_CACHE_DIR` | caches that can always be rebuilt (the country's working-day calendar) | `$XDG_CACHE_HOME/cyclogram`, else `~/.cache/cyclogram` |
+| `CYCLOGRAM_CACHE_DIR` | caches that can always be rebuilt (the country's working-day calendar, checked roadmap files) | `$XDG_CACHE_HOME/cyclogram`, else `~/.cache/cyclogram` |
 | `CYCLOGRAM_ACTOR` | who runs the command, for the audit log (`--actor`) | the OS user |
 | `CYCLOGRAM_BASE_URL` | public address of `cyclogram web`, for links (`--base-url`) | `http://127.0.0.1:8080` |
 
@@ -93,6 +93,11 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
         return Path(explicit).expanduser()
     base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cyclogram"
+
+
+def checked_files_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Checked roadmap files (see `cyclogram.compiled.CheckedFiles`)."""
+    return cache_dir(environ) / "checked"
 
 
 def actor(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -115,6 +115,11 @@ class Plan:
     cyclic: frozenset[str] = frozenset()  # stages on or behind a dependency cycle (not planned)
     # stage id → the stages whose dates are computed from it (see `replan`)
     date_readers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """stage id → its place in `dependency_order`."""
+        return {key: index for index, key in enumerate(self.dependency_order)}
 
     def people_names(self, planned: PlannedStage) -> list[str]:
         """Full names in the order the stage names them; a role without members shows its title."""
@@ -225,18 +230,42 @@ def _plural(amount: int, unit: str) -> str:
     return f"{abs(amount)} {russian.plural(amount, *UNIT_WORDS[unit])}"
 
 
+class _RefsOf(Mapping[str, StageRef]):
+    """A planned roadmap's stages by id, seen as `StageRef`s without copying them (replanning a few
+    stages of ten thousand should not first index all of them again)."""
+
+    def __init__(self, stages: Mapping[str, PlannedStage]) -> None:
+        self._stages = stages
+
+    def __getitem__(self, key: str) -> StageRef:
+        return self._stages[key].ref
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._stages
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stages)
+
+    def __len__(self) -> int:
+        return len(self._stages)
+
+
 class _Planner:
     def __init__(
-        self, roadmap: Roadmap, calendar: WorkCalendar, completions: Mapping[str, dt.date], refs: list[StageRef] | None = None
+        self, roadmap: Roadmap, calendar: WorkCalendar, completions: Mapping[str, dt.date], base: Plan | None = None
     ) -> None:
         self.roadmap = roadmap
         self.calendar = calendar
         self.completions = completions
         self.issues: list[PlanIssue] = []
-        self.refs = refs if refs is not None else walk_stages(roadmap)
-        self.by_id: dict[str, StageRef] = {}
-        for ref in self.refs:
-            self.by_id.setdefault(ref.stage.id, ref)
+        self.by_id: Mapping[str, StageRef]
+        if base is not None:
+            self.by_id = _RefsOf(base.stages)
+        else:
+            by_id: dict[str, StageRef] = {}
+            for ref in self.refs:
+                by_id.setdefault(ref.stage.id, ref)
+            self.by_id = by_id
         self.groups: dict[str, list[str]] = {}
         for key, event in roadmap.events.items():
             if event.group:
@@ -246,6 +275,10 @@ class _Planner:
         self.reached_years: set[int] = set()
 
     # --- references --------------------------------------------------------------------------
+
+    @cached_property
+    def refs(self) -> list[StageRef]:
+        return walk_stages(self.roadmap)
 
     @cached_property
     def by_number(self) -> dict[str, str]:
@@ -660,23 +693,15 @@ class _Planner:
             _date_readers(ordered),
         )
 
-    def rerun(self, base: Plan) -> Plan:
+    def rerun(self, base: Plan, only: Collection[str] | None = None) -> Plan:
         """`base` (planned without completions) with the stages whose dates follow a completion
         planned again; see `replan`."""
-        readers = base.date_readers
-        affected: set[str] = set()
-        pending = [reader for key in self.completions for reader in readers.get(key, ())]
-        while pending:
-            key = pending.pop()
-            if key not in affected and key not in base.cyclic:
-                affected.add(key)
-                pending.extend(readers.get(key, ()))
+        affected = _affected(base, self.completions) if only is None else _affected_among(base, self.completions, only)
         if not affected:
             return base
         self.planned = dict(base.stages)
-        for key in base.dependency_order:
-            if key in affected:
-                self.planned[key] = self.plan_stage(base.stages[key].ref, base.stages[key].depends_on)
+        for key in sorted(affected, key=base.position.__getitem__):
+            self.planned[key] = self.plan_stage(base.stages[key].ref, base.stages[key].depends_on)
         ordered = {key: self.planned[key] for key in base.stages}
         return Plan(
             self.roadmap,
@@ -690,18 +715,54 @@ class _Planner:
         )
 
 
+def _affected(base: Plan, completions: Mapping[str, dt.date]) -> set[str]:
+    """Stages whose dates are computed, directly or through others, from a completed stage."""
+    affected: set[str] = set()
+    pending = [reader for key in completions for reader in base.date_readers.get(key, ())]
+    while pending:
+        key = pending.pop()
+        if key not in affected and key not in base.cyclic:
+            affected.add(key)
+            pending.extend(base.date_readers.get(key, ()))
+    return affected
+
+
+def _affected_among(base: Plan, completions: Mapping[str, dt.date], only: Collection[str]) -> set[str]:
+    """`_affected` restricted to `only` and what their dates come from — without walking every
+    completion (a batch of thousands of marks asks this once per mark)."""
+    moved: set[str] = set()
+    # In dependency order a stage's sources come before it (stages on a cycle are never moved).
+    for key in sorted(_date_sources(base, only) - base.cyclic, key=base.position.__getitem__):
+        if any(source in completions or source in moved for source in _sources_of(base.stages[key], base.stages)):
+            moved.add(key)
+    return moved
+
+
+def _sources_of(planned: PlannedStage, stages: Mapping[str, PlannedStage]) -> tuple[str, ...]:
+    """The stages a stage's dates are computed from (relative anchors, "immediately")."""
+    stage = planned.stage
+    if stage.due == "immediately":
+        return planned.depends_on
+    return tuple(expr.anchor for expr in (stage.start, stage.due) if isinstance(expr, Relative) and expr.anchor in stages)
+
+
+def _date_sources(plan: Plan, keys: Collection[str]) -> set[str]:
+    """`keys` and every stage their dates are computed from, transitively."""
+    found: set[str] = set()
+    pending = [key for key in keys if key in plan.stages]
+    while pending:
+        key = pending.pop()
+        if key not in found:
+            found.add(key)
+            pending.extend(_sources_of(plan.stages[key], plan.stages))
+    return found
+
+
 def _date_readers(stages: Mapping[str, PlannedStage]) -> dict[str, tuple[str, ...]]:
     """stage id → the stages whose dates are computed from it (relative anchors, "immediately")."""
     readers: dict[str, list[str]] = {}
     for key, planned in stages.items():
-        stage = planned.stage
-        if stage.due == "immediately":
-            sources: tuple[str, ...] = planned.depends_on
-        else:
-            sources = tuple(
-                expr.anchor for expr in (stage.start, stage.due) if isinstance(expr, Relative) and expr.anchor in stages
-            )
-        for source in sources:
+        for source in _sources_of(planned, stages):
             readers.setdefault(source, []).append(key)
     return {key: tuple(found) for key, found in readers.items()}
 
@@ -786,15 +847,17 @@ def compute_plan(
     return _Planner(roadmap, calendar or calendar_for(roadmap, country), completions or {}).run()
 
 
-def replan(base: Plan, completions: Mapping[str, dt.date]) -> Plan:
+def replan(base: Plan, completions: Mapping[str, dt.date], only: Collection[str] | None = None) -> Plan:
     """The plan of `base.roadmap` with actual completion dates, as `compute_plan` would give it.
 
     `base` is the plan without completions (a compiled roadmap keeps it). Completions change only
     the dates read from them — `stage.done + 3wd`, "immediately" after a stage — and the dates
     computed from those in turn; only these stages are planned again, the rest are shared with
     `base`. Issues are `base`'s: the roadmap was checked when it was loaded.
+
+    `only`: the dates wanted are those of these stages; stages they do not depend on keep their
+    base dates even when a completion would move them (recording one completion among thousands).
     """
     if not completions:
         return base
-    refs = [planned.ref for planned in base.stages.values()]
-    return _Planner(base.roadmap, base.calendar, completions, refs).rerun(base)
+    return _Planner(base.roadmap, base.calendar, completions, base).rerun(base, only)

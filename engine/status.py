@@ -338,7 +338,8 @@ def compute_status(
     `base`: the roadmap's plan without completions, when the caller has it (a compiled roadmap);
     then only the stages whose dates follow a completion are planned again (`engine.plan.replan`).
     `only`: judge just these stages (recording one completion needs its stage and the stages that
-    wait for it, not all ten thousand); `stages` then holds only them.
+    wait for it, not all ten thousand); `stages` then holds only them, and `plan` is exact only
+    for them and the stages their dates come from.
     """
     if due_soon_days is not None and due_soon_days < 0:
         raise ValueError(f"due_soon_days must not be negative, got {due_soon_days}")
@@ -348,7 +349,7 @@ def compute_status(
     completions = [c for c in completions if _moment_day(c.at, roadmap.timezone) <= day]
     with gc_paused():
         done_dates = actual_done_dates(completions)
-        plan = replan(base, done_dates) if base is not None else compute_plan(roadmap, calendar, completions=done_dates)
+        plan = replan(base, done_dates, only) if base is not None else compute_plan(roadmap, calendar, completions=done_dates)
         index = index_completions(completions)
         judged = plan.stages if only is None else {key: plan.stages[key] for key in only if key in plan.stages}
         needed = (

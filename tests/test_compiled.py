@@ -123,6 +123,9 @@ def test_replanning_from_the_base_plan_equals_planning_from_scratch(seed):
     slow = compute_plan(checked.roadmap, checked.plan.calendar, done)
     assert fast.stages == slow.stages
     assert any(fast.stages[k] != checked.plan.stages[k] for k in fast.stages)  # completions did move dates
+    wanted = rng.sample(list(slow.stages), 20)
+    narrow = replan(checked.plan, done, only=wanted)  # one completion's check needs a few stages only
+    assert all(narrow.stages[k] == slow.stages[k] for k in wanted)
     moment = dt.date(2025, 3, 3)
     with_base = compute_status(checked.roadmap, completions, moment, checked.plan.calendar, base=checked.plan)
     without = compute_status(checked.roadmap, completions, moment, checked.plan.calendar)
@@ -145,3 +148,28 @@ def test_explanations_of_a_long_chain_stay_linear():
     longest = max(len(p.explain) for p in checked.plan.stages.values())
     assert longest < 500, longest  # one step back, not the whole chain (which would be ~100 KB here)
     assert checked.plan.stages["s1999"].explain.count("←") == 1
+    # a completion early in the chain moves every later date, also when only the last one is asked
+    done = {"s0": dt.date(2024, 9, 16)}
+    assert (
+        replan(checked.plan, done, only=["s1999"]).stages["s1999"]
+        == compute_plan(checked.roadmap, checked.plan.calendar, done).stages["s1999"]
+    )
+
+
+def test_a_checked_file_is_read_back_until_its_text_changes(tmp_path, monkeypatch, write_roadmap):
+    from cyclogram.compiled import CheckedFiles
+
+    path = write_roadmap(SPT.read_text(encoding="utf-8"), "spt.yaml")
+    files = CheckedFiles(tmp_path / "checked")
+    first = files.check(path)
+    assert first.report.ok and first.plan is not None
+    _no_yaml(monkeypatch)
+    again = files.check(path)
+    assert again.plan is not None and again.plan.stages.keys() == first.plan.stages.keys()
+    monkeypatch.undo()
+    path.write_text(path.read_text(encoding="utf-8").replace("end: 2024-10-15", "end: 2024-10-10"), encoding="utf-8")
+    changed = files.check(path)  # the edit is seen: checked again
+    assert changed.plan is not None and changed.plan.stages["upload"].due != first.plan.stages["upload"].due
+    (snapshot,) = (tmp_path / "checked").glob("*.checked")
+    snapshot.write_bytes(snapshot.read_bytes()[:-10])  # damaged: checked again, not trusted
+    assert files.check(path).plan is not None

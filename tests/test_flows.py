@@ -70,6 +70,19 @@ def flow_run_of(result: dict) -> str:
     return result["flow_run_id"]
 
 
+def test_detailed_tags_name_the_people_and_the_section(db):
+    url, tracker = db
+    result = roadmap_tick("spt-usolye-2024", "2024-10-14", url, send=False, detailed_tags=True)
+    plan = tracker.active("spt-usolye-2024").plan
+    with get_client(sync_client=True) as client:
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[result["flow_run_id"]])))
+    upload = next(r for r in runs if r.name.startswith("20 · "))
+    assert {f"person:{p}" for p in plan.stages["upload"].responsible} <= set(upload.tags)
+    assert any(tag.startswith("section:") for tag in upload.tags)
+
+
 def test_the_compiled_run_mirrors_the_roadmap(db):
     url, tracker = db
     result = roadmap_tick("spt-usolye-2024", "2024-10-14", url, send=False)
@@ -87,9 +100,9 @@ def test_the_compiled_run_mirrors_the_roadmap(db):
         run = stage_runs[planned.stage.display_number]
         upstream = {by_run_id[str(i.id)] for i in run.task_inputs.get("wait_for", [])}
         assert upstream == {plan.stages[d].stage.display_number for d in planned.depends_on}, planned.id
-        assert "roadmap:spt-usolye-2024" in run.tags
-        assert {f"person:{p}" for p in planned.responsible} <= set(run.tags)
+        assert run.tags == ["roadmap:spt-usolye-2024"]  # person tags are opt-in: see roadmap_tick
     assert stage_runs["20"].name.startswith("20 · Произвести выгрузку")
+    assert " · Волкова Л.А." in stage_runs["20"].name  # the person, findable by the UI's search
     closing = {r.name.rsplit("-", 1)[0] for r in runs if " · " not in r.name}
     assert {"reminders", "calendars", "artifacts", "record"} <= closing
     assert (Path(os.environ["CYCLOGRAM_HOME"]) / "calendars" / "spt-usolye-2024.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")

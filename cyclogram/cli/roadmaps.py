@@ -30,10 +30,11 @@ class ReportFormat(str, Enum):
 
 
 def _check(path: Path) -> Checked:
-    from cyclogram.engine.validation import check_file
+    from cyclogram import settings
+    from cyclogram.compiled import CheckedFiles
     from cyclogram.workdays import country_days
 
-    return check_file(path, country=country_days())
+    return CheckedFiles(settings.checked_files_dir(), country_days).check(path)
 
 
 def _checked_or_exit(path: Path) -> Checked:
