@@ -22,7 +22,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	CLI=$(BIN)/cyclogram PY=$(BIN)/python demo/run.sh
 
-test: lint typecheck
+# The web pages are tested in a real headless Chromium: Debian's package, driven by Playwright for
+# Python (its own browser download cannot work offline). Installed when missing (root: apt-get).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Chromium is missing and apt-get is not here: install chromium"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }'
+
+test: lint typecheck $(CHROMIUM)
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 lint: $(STAMP)
@@ -46,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_dispatch.py
 	$(BIN)/python bench/bench_feeds.py
 	$(BIN)/python bench/bench_flows.py
+	$(BIN)/python bench/bench_web.py
 
 schema: $(STAMP)
 	$(BIN)/cyclogram schema -o docs/roadmap.schema.json

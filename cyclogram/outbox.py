@@ -36,11 +36,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from cyclogram.engine.diagnostics import Refusal
 from cyclogram.engine.model import Contacts, Person
 from cyclogram.engine.reminders import Reminder
 from cyclogram.engine.status import RoadmapStatus
 from cyclogram.notifiers.channels import Channel, ChannelProblem, person_channels, redact, send
-from cyclogram.notifiers.messages import Message, render_digest, render_reminder
+from cyclogram.notifiers.messages import LinkMaker, Message, render_digest, render_reminder
 from cyclogram.notifiers.secrets import Secrets
 from cyclogram.store import Store, audit
 from cyclogram.store.tables import OutboxItemRow, OutboxRow
@@ -97,10 +98,17 @@ def compose(
     *,
     digest: bool | None = None,
     immediate: bool = False,
+    links: LinkMaker | None = None,
+    show_command: bool = False,
 ) -> tuple[list[Outgoing], list[ChannelProblem]]:
     """Messages for today's reminders on every channel of every recipient (no database access).
 
     `immediate`: send now rather than at the roadmap's sending hour (event-driven "можно начинать").
+    `links`: the recipient's action link for each reminder (`cyclogram.links.reminder_links`), shown
+    as a button, a line of text and one link per digest item; `show_command` keeps the
+    `cyclogram done …` line next to it (`notifiers.messages`). The link is part of the body the
+    outbox row stores: acceptable, the database is private to the service's user (0600); it is never
+    logged.
     """
     roadmap = status.plan.roadmap
     digest = roadmap.defaults.digest if digest is None else digest
@@ -118,12 +126,12 @@ def compose(
         items.sort(key=Reminder.urgency)
         for channel in channels:
             if digest and len(items) > 1:
-                message = render_digest(items, status)
+                message = render_digest(items, status, links=links, show_command=show_command)
                 when = audit.utc_stamp(_now()) if immediate else sending_moment(status, items[0].day)
                 outgoing.append(Outgoing(tuple(items), person_key, channel, message, when))
                 continue
             for reminder in items:
-                message = render_reminder(reminder, status)
+                message = render_reminder(reminder, status, links=links, show_command=show_command)
                 when = audit.utc_stamp(_now()) if immediate else sending_moment(status, reminder.day)
                 outgoing.append(Outgoing((reminder,), person_key, channel, message, when))
     return outgoing, problems
@@ -200,6 +208,13 @@ def enqueue(store: Store, outgoing: Iterable[Outgoing], roadmap_id: str) -> Enqu
 
 
 # --- dispatch -----------------------------------------------------------------------------------
+
+
+class Undelivered(Refusal):
+    """Some messages were not delivered this time: they wait for a retry or have failed for good.
+    Not a refusal of the command (everything else was done) but a reason for cron or Prefect to alert."""
+
+    exit_code = 5
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from cyclogram.compiled import compile_checked
 from cyclogram.engine import russian
+from cyclogram.engine.credentials import describe, strip_credentials
 from cyclogram.engine.diagnostics import Diagnostic
 from cyclogram.engine.diff import RoadmapDiff, diff_roadmaps
 from cyclogram.engine.plan import PlannedStage, replan
@@ -61,6 +62,8 @@ class RecordOutcome:
     unblocked: list[PlannedStage] = field(default_factory=list)  # planned with the new completion
     evidence: StoredEvidence | None = None
     roadmap_id: str = ""
+    # Set when the evidence link carried credentials that were removed before storing it (Russian).
+    evidence_notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Mark:
     evidence: str | None = None  # file path or URL
     occurrence: str | None = None
     line: int | None = None  # where it came from (a CSV line), for messages
+    evidence_name: str | None = None  # the file's own name when `evidence` is a temporary copy (web upload)
 
 
 # --- loading versions ---------------------------------------------------------------------------
@@ -177,8 +181,11 @@ def done(
     reason: str | None = None,
     occurrence: str | None = None,
     channel: str = "cli",
+    evidence_name: str | None = None,
 ) -> RecordOutcome:
-    mark = Mark(stage_ref, at, by, note, evidence, occurrence)
+    """Record one completion (see `done_many`). `evidence_name`: the original name of an evidence
+    file handed in as a temporary copy (the web app's uploads)."""
+    mark = Mark(stage_ref, at, by, note, evidence, occurrence, evidence_name=evidence_name)
     return done_many(tracker, roadmap_ref, [mark], by=by, actor=actor, force=force, reason=reason, channel=channel)[0]
 
 
@@ -235,6 +242,7 @@ def done_many(
                         reason=reason,
                         occurrence=mark.occurrence,
                         channel=channel,
+                        evidence_name=mark.evidence_name,
                     )
                 )
             except TrackingError as error:
@@ -312,6 +320,7 @@ def _record(
     reason: str | None = None,
     occurrence: str | None = None,
     channel: str = "cli",
+    evidence_name: str | None = None,
 ) -> RecordOutcome:
     session, active = batch.session, batch.active
     roadmap = active.roadmap
@@ -348,7 +357,12 @@ def _record(
             )
         if moment > dt.datetime.now(active.zone) + dt.timedelta(minutes=5):
             raise TrackingError(f"дата выполнения {_short_moment(moment.isoformat())} ещё не наступила")
-    stored = _evidence(batch, evidence, actor, planned.id) if evidence else None
+    for label_word, text in (("комментарии", note), ("причине", reason)):
+        found = describe(text) if text else None
+        if found:  # a note is stored in the database and the audit log for good: no passwords there
+            raise TrackingError(f"в {label_word} похоже на пароль или токен (значение скрыто): {found}; уберите его")
+    evidence, evidence_notice = _without_credentials(evidence)
+    stored = _evidence(batch, evidence, actor, planned.id, evidence_name) if evidence else None
     evidence_ref = stored.ref if stored else evidence
     payload: dict[str, Any] = {"by": person, "occurrence": label, "version": active.version.version}
     if channel != "cli":
@@ -400,17 +414,33 @@ def _record(
             # the recomputed ones (a deadline relative to this completion follows its real date).
             after = batch.status(moment, waiting)
             unblocked = [after.plan.stages[key] for key in waiting if status.stages[key].blocked_by == (planned.id,)]
-    return RecordOutcome(status.plan.stages[planned.id], completion, label, record.seq, unblocked, stored, active.id)
+    return RecordOutcome(
+        status.plan.stages[planned.id], completion, label, record.seq, unblocked, stored, active.id, evidence_notice
+    )
 
 
-def _evidence(batch: _Batch, evidence: str, actor: str, stage_id: str) -> StoredEvidence | None:
+def _without_credentials(evidence: str | None) -> tuple[str | None, str | None]:
+    """The evidence link without login, password or access keys, and a notice when any were removed.
+
+    The link goes into the audit log and the stage's row, both readable by everyone who sees the
+    roadmap's history; a password in it (``https://user:pass@host/file``) would be published there.
+    """
+    if not evidence:
+        return evidence, None
+    stripped = strip_credentials(evidence)
+    if stripped == evidence:
+        return evidence, None
+    return stripped, f"Из ссылки-подтверждения убраны логин, пароль или ключ доступа; сохранена ссылка {stripped}"
+
+
+def _evidence(batch: _Batch, evidence: str, actor: str, stage_id: str, name: str | None = None) -> StoredEvidence | None:
     if re.match(r"^https?://", evidence):
         return None
     path = Path(evidence).expanduser()
     try:
-        stored = store_file(batch.tracker.evidence_root, path)
+        stored = store_file(batch.tracker.evidence_root, path, name)
     except OSError as error:
-        raise TrackingError(f"не удаётся сохранить подтверждение {path}: {error.strerror}") from None
+        raise TrackingError(f"не удаётся сохранить подтверждение {path}: {russian.os_error_text(error)}") from None
     session = batch.session
     if session.get(EvidenceRow, stored.sha256) is None:
         session.add(

@@ -518,6 +518,8 @@ ACTION_WORDS = {
     "stage.skipped": "пропущен",
     "stage.reopened": "снова открыт",
     "evidence.stored": "сохранено подтверждение",
+    "link.reset": "отозваны ссылки человека",
+    "link.revoked": "отозвана ссылка",
 }
 
 
@@ -535,6 +537,7 @@ def history_records(records: Iterable[Any]) -> list[dict[str, Any]]:
                 "payload": record.payload_data(),
                 "prev_hash": record.prev_hash,
                 "hash": record.hash,
+                "mac": record.mac,
             }
         )
     return out
@@ -547,6 +550,8 @@ def history_json(records: Iterable[Any]) -> bytes:
 def _history_details(record: Any) -> str:
     data = record.payload_data()
     parts = []
+    if record.action == "link.reset":
+        parts.append(f"человек: {data.get('person')}")
     if record.action == "roadmap.loaded":
         parts.append(f"версия {data.get('version')}, этапов {data.get('stages')}")
         changes = data.get("changes") or {}
@@ -561,6 +566,7 @@ def _history_details(record: Any) -> str:
         ("reason", "причина"),
         ("evidence", "подтверждение"),
         ("name", "файл"),
+        ("link_id", "номер ссылки"),
     ):
         value = data.get(key)
         if value:
@@ -706,6 +712,7 @@ def outbox_table(rows: Iterable[Any]) -> Any:
 
 RUN_STATES = {
     "Completed": "завершён",
+    "Просрочено": "завершён, есть просрочки",  # a tick's state when stages are overdue (flows/roadmap.py)
     "Failed": "ошибка",
     "Running": "идёт",
     "Scheduled": "запланирован",

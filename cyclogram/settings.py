@@ -9,7 +9,8 @@
 | `CYCLOGRAM_SECRET_<NAME>` | the value of secret NAME (see `cyclogram.notifiers.secrets`) | — |
 | `CYCLOGRAM_CACHE_DIR` | caches that can always be rebuilt (the country's working-day calendar, checked roadmap files) | `$XDG_CACHE_HOME/cyclogram`, else `~/.cache/cyclogram` |
 | `CYCLOGRAM_ACTOR` | who runs the command, for the audit log (`--actor`) | the OS user |
-| `CYCLOGRAM_BASE_URL` | public address of `cyclogram web`, for links (`--base-url`) | `http://127.0.0.1:8080` |
+| `CYCLOGRAM_BASE_URL` | public address of `cyclogram web`, for links (`--base-url`); when set, every reminder carries the person's action link to the stage | `http://127.0.0.1:8080` (reminders: no links) |
+| `CYCLOGRAM_SHOW_COMMAND` | `1`: reminders that carry an action link show the `cyclogram done …` command line too (for operators); without a link the command is always shown | off |
 
 Functions take an optional `environ` mapping so that tests and services can pass their own; they
 never cache, so a changed environment is seen on the next call. This module imports nothing of the
@@ -115,3 +116,14 @@ def actor(explicit: str | None = None, environ: Mapping[str, str] | None = None)
 
 def base_url(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     return (explicit or _env(environ).get("CYCLOGRAM_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def configured_base_url(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """`--base-url`, else `$CYCLOGRAM_BASE_URL`; None when neither is set (no web app: no links)."""
+    value = (explicit or _env(environ).get("CYCLOGRAM_BASE_URL") or "").strip().rstrip("/")
+    return value or None
+
+
+def show_command(environ: Mapping[str, str] | None = None) -> bool:
+    """`$CYCLOGRAM_SHOW_COMMAND=1`: keep the `cyclogram done …` line in reminders that carry a link."""
+    return _env(environ).get("CYCLOGRAM_SHOW_COMMAND", "").strip().lower() in ("1", "true", "yes", "on")

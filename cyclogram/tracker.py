@@ -30,7 +30,7 @@ from cyclogram.store import Store, reads
 from cyclogram.store.connect import Reader
 
 if TYPE_CHECKING:
-    from cyclogram.engine.auditchain import AuditRecord, VerifyResult
+    from cyclogram.engine.auditchain import AuditRecord, Checkpoint, VerifyResult
     from cyclogram.store.audit import HistoryFilter
 
 
@@ -161,11 +161,67 @@ class Tracker:
         with self.store.read() as session:
             return list(audit.read_events(session, filters))
 
-    def verify(self) -> VerifyResult:
+    def verify(self, key: bytes | None = None) -> VerifyResult:
+        """The chain (and, with the audit key, every event's signature)."""
         from cyclogram.store import audit
 
         with self.store.read() as session:
-            return audit.verify(session)
+            return audit.verify(session, key)
+
+    def verify_checkpoint(self, checkpoint: Checkpoint) -> str | None:
+        from cyclogram.engine.auditchain import verify_checkpoint
+        from cyclogram.store import audit
+
+        with self.store.read() as session:
+            return verify_checkpoint(audit.iter_all(session), checkpoint)
+
+    def verify_state(self) -> list[str]:
+        """Every row status depends on, replayed against the log (`engine.auditstate`)."""
+        import hashlib
+
+        from sqlmodel import select
+
+        from cyclogram.engine import auditstate
+        from cyclogram.store import audit
+        from cyclogram.store.tables import EvidenceRow, FeedRow, RoadmapRow, RoadmapVersionRow, StageStateRow
+
+        with self.store.read() as session:
+            records = list(audit.iter_all(session))
+            current = {row.id: row.current_version for row in session.exec(select(RoadmapRow))}
+            stages = [
+                auditstate.StageRow(
+                    r.roadmap_id,
+                    r.stage_id,
+                    r.occurrence,
+                    r.state,
+                    r.at,
+                    r.by,
+                    r.note,
+                    r.evidence,
+                    r.forced,
+                    r.reason,
+                    r.audit_seq,
+                )
+                for r in session.exec(select(StageStateRow))
+            ]
+            versions = [
+                auditstate.VersionRow(
+                    r.roadmap_id,
+                    r.version,
+                    r.content_hash,
+                    hashlib.sha256(r.yaml_text.encode("utf-8")).hexdigest(),
+                    current.get(r.roadmap_id) == r.version,
+                )
+                for r in session.exec(select(RoadmapVersionRow))
+            ]
+            evidence = [auditstate.EvidenceRow(r.sha256, r.original_name, r.size) for r in session.exec(select(EvidenceRow))]
+            feeds = [auditstate.FeedRow(r.token, r.roadmap_id, r.revoked_at is not None) for r in session.exec(select(FeedRow))]
+        return (
+            auditstate.stage_problems(records, stages)
+            + auditstate.version_problems(records, versions)
+            + auditstate.evidence_problems(records, evidence)
+            + auditstate.feed_problems(records, feeds)
+        )
 
     def verify_evidence(self) -> tuple[int, list[str]]:
         """Re-hash every stored evidence file: (files checked, problems in Russian)."""

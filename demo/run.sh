@@ -59,3 +59,23 @@ $CLI runs spt-usolye-2024 --limit 8
 step "Журнал изменений (последние записи)"
 $CLI history spt-usolye-2024 --since 2024-01-01 | tail -n 25
 $CLI audit verify
+
+step "Веб-приложение школы"
+WEB_PORT=${WEB_PORT:-8080}
+BASE="http://127.0.0.1:$WEB_PORT"
+printf '%s\n' "demo-пароль-завуча" | $CLI users add zavuch@school12.example --name "Торопкина А.А." --role admin --password-stdin >/dev/null
+TEACHER=$($CLI links issue spt-usolye-2024 volkova 22 --base-url "$BASE")
+MINE=$($CLI links issue spt-usolye-2024 volkova --base-url "$BASE")
+cat <<TXT
+Доска (вход: zavuch@school12.example / demo-пароль-завуча): $BASE/r/spt-usolye-2024
+Диаграмма Ганта:                                      $BASE/r/spt-usolye-2024/gantt
+Журнал для аудитора:                                  $BASE/audit
+Ссылка учителя из напоминания (этап 22, без входа):   $TEACHER
+Все этапы Волковой Л.А. (без входа):                  $MINE
+TXT
+if [ "${DEMO_WEB:-1}" = "1" ] && [ -t 1 ]; then
+  echo "Запускаю веб-приложение на $BASE — остановить: Ctrl-C"
+  exec $CLI web --host 127.0.0.1 --port "$WEB_PORT" --base-url "$BASE"
+else
+  echo "Запустить: CYCLOGRAM_HOME=$CYCLOGRAM_HOME $CLI web --port $WEB_PORT --base-url $BASE"
+fi

@@ -2,28 +2,50 @@
 
 Unknown people, roles, events and stages (with a "did you mean"), duplicate ids, dependency
 cycles (named in full), event groups that clash with ids, and people nobody can reach.
+
+"Did you mean" compares an unknown name with every known one, so its cost is the product of the
+two counts: a file of 10,000 stages each naming a misspelt stage took ten minutes. Suggestions are
+therefore made within a budget of `SUGGESTION_BUDGET` comparisons per check, in file order; every
+unknown name is still reported, the ones past the budget without a suggestion. A name quoted back
+is cut to 80 characters.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 
 from cyclogram.engine.diagnostics import Severity
 from cyclogram.engine.model import PathKey, Roadmap, StageRef, normalize_number, walk_stages
 from cyclogram.engine.plan import PlanIssue, stage_dependencies
 from cyclogram.engine.timeexpr import Relative
 
+SUGGESTION_BUDGET = 100_000  # names compared for "did you mean" in one check (about half a second)
 
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    near = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; возможно, имелось в виду «{near[0]}»" if near else ""
+
+class _Suggestions:
+    """'Did you mean' for unknown names, within `SUGGESTION_BUDGET` comparisons (module docstring)."""
+
+    def __init__(self) -> None:
+        self.left = SUGGESTION_BUDGET
+
+    def __call__(self, name: str, candidates: Collection[str]) -> str:
+        if len(candidates) > self.left or len(name) > 100:
+            return ""
+        self.left -= len(candidates)
+        near = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+        return f"; возможно, имелось в виду «{near[0]}»" if near else ""
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= 80 else name[:79] + "…"
 
 
 def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> list[PlanIssue]:
     """`assume_known`: names of parts set aside because of schema errors (see engine.salvage);
     references to them are not reported again."""
     issues: list[PlanIssue] = []
+    suggest = _Suggestions()
     people, roles, events = roadmap.people, roadmap.roles, roadmap.events
     known = set(assume_known)
     groups = {event.group for event in events.values() if event.group}
@@ -34,7 +56,7 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
             issues.append(
                 PlanIssue(
                     Severity.ERROR,
-                    f"неизвестный руководитель «{person.supervisor}»{_suggest(person.supervisor, people)}",
+                    f"неизвестный руководитель «{person.supervisor}»{suggest(person.supervisor, people)}",
                     ("people", key, "supervisor"),
                 )
             )
@@ -52,7 +74,7 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
                 issues.append(
                     PlanIssue(
                         Severity.ERROR,
-                        f"в роли «{role.title}» неизвестный человек «{member}»{_suggest(member, people)}",
+                        f"в роли «{role.title}» неизвестный человек «{member}»{suggest(member, people)}",
                         ("roles", key, "members", index),
                     )
                 )
@@ -104,7 +126,7 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
                 issues.append(
                     PlanIssue(
                         Severity.ERROR,
-                        f"неизвестный ответственный «{key}»: такого человека или роли нет в people/roles{_suggest(key, list(people) + list(roles))}",
+                        f"неизвестный ответственный «{key}»: такого человека или роли нет в people/roles{suggest(key, [*people, *roles])}",
                         ref.path + ("responsible", index),
                     )
                 )
@@ -120,7 +142,7 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
                 issues.append(
                     PlanIssue(
                         Severity.ERROR,
-                        f"неизвестный этап «{dep}» в depends_on{_suggest(dep, stage_ids)}",
+                        f"неизвестный этап «{_shown(dep)}» в depends_on{suggest(dep, stage_ids)}",
                         ref.path + ("depends_on", index),
                     )
                 )
@@ -132,7 +154,7 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
                 issues.append(
                     PlanIssue(
                         Severity.ERROR,
-                        f"неизвестное событие или этап «{expr.anchor}» в «{expr}»{_suggest(expr.anchor, anchors)}",
+                        f"неизвестное событие или этап «{expr.anchor}» в «{expr}»{suggest(expr.anchor, anchors)}",
                         ref.path + (name,),
                     )
                 )

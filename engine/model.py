@@ -73,11 +73,11 @@ def _absolute_or_day_month(value: object) -> timeexpr.Absolute | timeexpr.DayMon
 
 
 def _month(value: object) -> MonthRef:
-    if isinstance(value, dt.date):
-        return MonthRef(value.month, value.year)
-    parsed = timeexpr.parse_expr(value)
+    parsed = timeexpr.parse_expr(value)  # a date YAML read itself is checked there too
+    if isinstance(parsed, timeexpr.Absolute) and isinstance(value, dt.date):
+        return MonthRef(parsed.day.month, parsed.day.year)
     if not isinstance(parsed, MonthRef):
-        raise timeexpr.ExprError(f"нужен месяц («сентябрь», «март 2023» или 2023-03), а не «{value}»")
+        raise timeexpr.ExprError(f"нужен месяц («сентябрь», «март 2023» или 2023-03), а не «{str(value)[:80]}»")
     return parsed
 
 
@@ -257,21 +257,24 @@ class Defaults(Strict):
 # --- people ----------------------------------------------------------------------------------
 
 SECRET_REF = re.compile(r"^secret:[A-Za-z_][A-Za-z0-9_.-]*$")
-_BOT_TOKEN = re.compile(r"\d{6,}:[A-Za-z0-9_-]{30,}")
-_URL_CREDENTIALS = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s]*:[^/@\s]*@", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s:/]+@[^@\s:/]+\.[^@\s:/]+$")
 
 
 def looks_secret(value: str) -> bool:
-    """A bot token, a URL with a password, or any Apprise-style URL (which may carry one)."""
-    return bool(_BOT_TOKEN.search(value) or _URL_CREDENTIALS.search(value) or "://" in value)
+    """A credential (see `engine.credentials`) or any Apprise-style URL (which may carry one)."""
+    from cyclogram.engine import credentials
+
+    return "://" in value or credentials.contains_credential(value)
 
 
 def _refuse_secret(value: str) -> None:
-    """Credentials never live in a roadmap; the value itself is never echoed back."""
-    if _BOT_TOKEN.search(value) or _URL_CREDENTIALS.search(value):
+    """Credentials never live in a roadmap; the value is only ever shown masked."""
+    from cyclogram.engine import credentials
+
+    found = credentials.describe(value)
+    if found:
         raise ValueError(
-            "похоже на пароль или токен (значение скрыто): секреты нельзя хранить в дорожной карте; "
+            f"похоже на пароль или токен (значение скрыто): {found}; секреты нельзя хранить в дорожной карте; "
             "положите его в переменную окружения или файл секретов и напишите secret:ИМЯ"
         )
 
@@ -281,7 +284,9 @@ def _email_contact(value: object) -> str:
     _refuse_secret(text)
     if SECRET_REF.match(text) or _EMAIL.match(text):
         return text
-    raise ValueError(f"адрес почты «{text}» записан неверно; пример: toropkina@school12.ru или secret:toropkina_email")
+    from cyclogram.engine.credentials import mask
+
+    raise ValueError(f"адрес почты «{mask(text)}» записан неверно; пример: toropkina@school12.ru или secret:toropkina_email")
 
 
 def _telegram_contact(value: object) -> str:
@@ -289,7 +294,9 @@ def _telegram_contact(value: object) -> str:
     _refuse_secret(text)
     if SECRET_REF.match(text) or re.fullmatch(r"-?\d{3,20}|@[A-Za-z0-9_]{4,64}", text):
         return text
-    raise ValueError(f"Telegram: нужен числовой chat id, @имя или secret:ИМЯ, а не «{text}»")
+    from cyclogram.engine.credentials import mask
+
+    raise ValueError(f"Telegram: нужен числовой chat id, @имя или secret:ИМЯ, а не «{mask(text)}»")
 
 
 def _apprise_contact(value: object) -> str:

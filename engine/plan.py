@@ -8,9 +8,18 @@ anchor's own explanation goes on from there, so a chain of 10,000 relative deadl
 10,000 short explanations, not a quadratic pile of text.
 
 Stages whose date hangs on something not known yet (an event without a date, an external
-trigger) are reported as unknown with the reason, never given an invented date. Problems found
-while planning (a stage due before what it depends on, a date outside the academic year, a
-weekday that does not match its date) are returned as `PlanIssue`s with the path of the field.
+trigger) are reported as unknown with the reason, never given an invented date. The reason, too,
+goes one step back: "этап 20: дата события «ВПР» (vpr) ещё не известна" names the stage waited
+for and the first cause, not every stage in between. Problems found while planning (a stage due
+before what it depends on, a date outside the academic year, a weekday that does not match its
+date) are returned as `PlanIssue`s with the path of the field.
+
+Computed dates stay within the years a roadmap may write (`timeexpr.MIN_YEAR`–`MAX_YEAR`): a
+chain of offsets that would leave them is an error at the stage where it does, and that stage and
+the ones after it get no date — so nothing downstream (status, reminders, iCal) ever counts days
+near the ends of the calendar. The plan's period is at most `MAX_PERIOD_DAYS` long (a recurring
+stage has one occurrence per week or month of it): a longer one, or one that ends before it
+starts, is an error, and recurring stages are planned over its first `MAX_PERIOD_DAYS` only.
 """
 
 from __future__ import annotations
@@ -33,10 +42,22 @@ from cyclogram.engine.model import (
     normalize_number,
     walk_stages,
 )
-from cyclogram.engine.timeexpr import Absolute, DateExpr, DayMonth, MonthRef, NthWeekday, Offset, Relative
+from cyclogram.engine.timeexpr import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Absolute,
+    DateExpr,
+    DayMonth,
+    MonthRef,
+    NthWeekday,
+    Offset,
+    Relative,
+    year_in_range,
+)
 from cyclogram.engine.workcalendar import CountryDays, WorkCalendar
 
 Kind = str  # deadline | window | months | recurring | continuous | immediate | triggered
+MAX_PERIOD_DAYS = 3 * 366  # a yearly plan; a period may start early or end late, not span decades
 
 
 @dataclass(frozen=True)
@@ -273,6 +294,8 @@ class _Planner:
         self.period = academic_period(roadmap)
         self.planned: dict[str, PlannedStage] = {}
         self.reached_years: set[int] = set()
+        # a reason derived from another stage's (see `because_of`) → the first cause it names
+        self.causes: dict[str, str] = {}
 
     # --- references --------------------------------------------------------------------------
 
@@ -390,11 +413,11 @@ class _Planner:
         if planned is None:
             return [_Value(None, unknown=f"срок этапа {number} не вычислен")]
         if planned.unknown:
-            return [_Value(None, unknown=f"этап {number}: {planned.unknown}")]
+            return [_Value(None, unknown=self.because_of(number, planned.unknown))]
         values = []
         for occurrence in planned.occurrences:
             if occurrence.unknown:
-                values.append(_Value(None, label=occurrence.label, unknown=f"этап {number}: {occurrence.unknown}"))
+                values.append(_Value(None, label=occurrence.label, unknown=self.because_of(number, occurrence.unknown)))
                 continue
             day = occurrence.start if edge == "start" and occurrence.start else occurrence.due
             if day is None:
@@ -410,6 +433,14 @@ class _Planner:
             values.append(_Value(day, occurrence.due_time, occurrence.label, text, chain=chain))
         return values
 
+    def because_of(self, number: str, reason: str) -> str:
+        """Why a date is unknown when it hangs on stage `number`, itself unknown for `reason`: that
+        stage and the first cause, never the whole chain (see module docstring)."""
+        cause = self.causes.get(reason, reason)
+        text = f"этап {number}: {cause}"
+        self.causes[text] = cause
+        return text
+
     def shift(self, value: _Value, offset: Offset | None, path: PathKey) -> _Value:
         if value.day is None or offset is None:
             if value.day is not None and offset is None:
@@ -418,10 +449,19 @@ class _Planner:
                 )
             return value
         try:
-            return self._shift(value, offset, path)
-        except OverflowError:
-            self.issues.append(PlanIssue(Severity.ERROR, f"срок выходит за пределы календаря: {value.explain} {offset}", path))
-            return _Value(None, label=value.label, unknown="срок выходит за пределы календаря")
+            shifted: _Value | None = self._shift(value, offset, path)
+        except (OverflowError, ValueError):  # past the calendar's ends (ValueError: a month in year 10000)
+            shifted = None
+        if shifted is not None and (shifted.day is None or year_in_range(shifted.day.year)):
+            return shifted
+        self.issues.append(
+            PlanIssue(
+                Severity.ERROR,
+                f"срок выходит за пределы допустимых дат ({MIN_YEAR}–{MAX_YEAR}): {value.explain} {offset}",
+                path,
+            )
+        )
+        return _Value(None, label=value.label, unknown=f"срок выходит за пределы допустимых дат ({MIN_YEAR}–{MAX_YEAR})")
 
     def _shift(self, value: _Value, offset: Offset, path: PathKey) -> _Value:
         assert value.day is not None
@@ -551,9 +591,9 @@ class _Planner:
         for dep in deps:
             for value in self.stage_values(dep, "done"):
                 if value.unknown:
-                    return PlannedStage(
-                        ref, "immediate", (), deps, responsible, f"незамедлительно после того, как {value.unknown}"
-                    )
+                    reason = f"незамедлительно после того, как {value.unknown}"
+                    self.causes[reason] = self.causes.get(value.unknown, value.unknown)
+                    return PlannedStage(ref, "immediate", (), deps, responsible, reason)
                 if latest is None or (value.day and latest.day and value.day > latest.day):
                     latest = value
         assert latest is not None and latest.day is not None
@@ -619,18 +659,18 @@ class _Planner:
 
     def check_order(self, planned: PlannedStage) -> None:
         """A stage due before a stage it depends on can never be done on time."""
-        if len(planned.occurrences) != 1 or planned.due is None or planned.kind == "continuous":
+        due = _sole_due(planned)
+        if due is None:
             return
         for dep in planned.depends_on:
             other = self.planned.get(dep)
-            if other is None or len(other.occurrences) != 1 or other.due is None or other.kind == "continuous":
-                continue
-            if planned.due < other.due:
+            other_due = _sole_due(other) if other is not None else None
+            if other is not None and other_due is not None and due < other_due:
                 self.issues.append(
                     PlanIssue(
                         Severity.ERROR,
-                        f"срок этапа {planned.stage.display_number} ({russian.format_date(planned.due)}) раньше срока "
-                        f"этапа {other.stage.display_number} ({russian.format_date(other.due)}), от которого он зависит",
+                        f"срок этапа {planned.stage.display_number} ({russian.format_date(due)}) раньше срока "
+                        f"этапа {other.stage.display_number} ({russian.format_date(other_due)}), от которого он зависит",
                         planned.ref.path + ("due",),
                     )
                 )
@@ -665,7 +705,27 @@ class _Planner:
                     )
                 )
 
+    def check_period(self) -> None:
+        """A period that ends before it starts, or spans more than a few years, is an error; the plan
+        goes on with the period cut to `MAX_PERIOD_DAYS` (recurring stages are planned over it)."""
+        if self.roadmap.period is None:
+            return
+        low, high = self.period
+        if high < low:
+            message = (
+                f"период плана заканчивается ({russian.format_date(high)}) раньше, чем начинается ({russian.format_date(low)})"
+            )
+            self.issues.append(PlanIssue(Severity.ERROR, message, ("period", "end")))
+        elif (high - low).days > MAX_PERIOD_DAYS:
+            message = (
+                f"период плана слишком длинный ({russian.format_date(low)} – {russian.format_date(high)}): "
+                "дорожная карта составляется на учебный год, период может выходить за него на месяцы, а не на годы"
+            )
+            self.issues.append(PlanIssue(Severity.ERROR, message, ("period", "end")))
+            self.period = (low, low + dt.timedelta(days=MAX_PERIOD_DAYS))
+
     def run(self) -> Plan:
+        self.check_period()
         self.check_events()
         deps = {ref.stage.id: self.dependencies(ref.stage) for ref in self.refs}
         order, cyclic = self.topological_order(deps)
@@ -738,12 +798,26 @@ def _affected_among(base: Plan, completions: Mapping[str, dt.date], only: Collec
     return moved
 
 
+def _sole_due(planned: PlannedStage) -> dt.date | None:
+    """The due date of a stage with one occurrence, known and not continuous, else None: what
+    `check_order` compares (`PlannedStage.due` without its cache, which costs more than this)."""
+    if len(planned.occurrences) != 1 or planned.unknown or planned.kind == "continuous":
+        return None
+    occurrence = planned.occurrences[0]
+    return None if occurrence.unknown else occurrence.due
+
+
 def _sources_of(planned: PlannedStage, stages: Mapping[str, PlannedStage]) -> tuple[str, ...]:
     """The stages a stage's dates are computed from (relative anchors, "immediately")."""
-    stage = planned.stage
-    if stage.due == "immediately":
-        return planned.depends_on
-    return tuple(expr.anchor for expr in (stage.start, stage.due) if isinstance(expr, Relative) and expr.anchor in stages)
+    stage = planned.ref.stage
+    due, start = stage.due, stage.start
+    if isinstance(due, str):
+        return planned.depends_on if due == "immediately" else ()
+    # Spelt out rather than a generator: this runs for every stage of every plan.
+    found: tuple[str, ...] = (start.anchor,) if isinstance(start, Relative) and start.anchor in stages else ()
+    if isinstance(due, Relative) and due.anchor in stages:
+        found = (*found, due.anchor)
+    return found
 
 
 def _date_sources(plan: Plan, keys: Collection[str]) -> set[str]:

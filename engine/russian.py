@@ -220,3 +220,32 @@ def shorten(text: str | None, limit: int) -> str:
             words.pop()  # no dangling "в", "по", "г." before the "…"
         cut = " ".join(words)
     return cut.rstrip(" ,;:.-–—(«\"'") + "…"
+
+
+_OS_ERRORS = {
+    "ENOSPC": "нет места на диске",
+    "EDQUOT": "исчерпана дисковая квота",
+    "EROFS": "диск только для чтения",
+    "EACCES": "нет прав доступа",
+    "EPERM": "операция запрещена",
+    "ENOENT": "нет такого файла или папки",
+    "EISDIR": "это папка, а не файл",
+    "ENOTDIR": "это не папка",
+    "EEXIST": "файл уже существует",
+    "EIO": "ошибка ввода-вывода (диск повреждён или недоступен)",
+    "ENAMETOOLONG": "слишком длинное имя файла",
+    "EMFILE": "открыто слишком много файлов",
+    "ELOOP": "слишком много символических ссылок",
+    "EFBIG": "файл слишком большой",
+}
+
+
+def os_error_text(error: OSError) -> str:
+    """An operating-system error in Russian ("нет места на диске: /srv/…"), never the English
+    strerror; the file name is kept, the errno name is the fallback."""
+    import errno
+
+    name = errno.errorcode.get(error.errno or 0, "")
+    words = _OS_ERRORS.get(name) or (f"системная ошибка {name}" if name else "системная ошибка")
+    where = error.filename or ""
+    return f"{words}: {where}" if where else words

@@ -6,6 +6,12 @@ parts (a broken stage becomes a placeholder that keeps its id and position, a br
 or event is set aside, an unknown key is dropped) and validate again; the reference checks then
 run on what remains. Names of the parts set aside count as known, so nothing is reported twice.
 The salvaged model is only ever used for those checks — never planned, never stored.
+
+pydantic's error locations are read against the data (`data_path`): a location part that is a key
+or an index of the data is a place in the file, whatever its name — a key written as ``int``,
+``str`` or ``a[b]`` is a key like any other — and only parts the data does not have are taken for
+what pydantic adds on its own (a dict key's own error ends in ``[key]``, union members add their
+type names); the name of a missing field is kept.
 """
 
 from __future__ import annotations
@@ -30,8 +36,33 @@ class Salvaged:
     assume_known: set[str] = field(default_factory=set)
 
 
-def _strip(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("str", "function-plain", "DayNote"))))
+_ADDED_BY_PYDANTIC = re.compile(r"^(?:.*\[.*\].*|function-\w+|str|int|float|bool|list|dict|set|tuple|none|DayNote)$")
+
+
+def _holds(node: Any, part: Any) -> bool:
+    """Whether `part` is a key (of a mapping) or an index (of a list) that `node` has."""
+    if isinstance(node, dict):
+        return isinstance(part, str) and part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
+def data_path(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[str | int, ...]:
+    """A pydantic error location as a path in the file's data (see module docstring)."""
+    path: list[str | int] = []
+    node = data
+    last = len(loc) - 1
+    for index, part in enumerate(loc):
+        if index == last and part == "[key]" and kind != "extra_forbidden":
+            break  # the error is about the key itself: its place is the key's path
+        if _holds(node, part):
+            path.append(part)
+            node = node[part]
+        elif isinstance(part, str) and not (index == last and kind == "missing") and _ADDED_BY_PYDANTIC.match(part):
+            continue  # a union member's name or the like: no such level in the file
+        else:
+            path.append(part)
+            node = None
+    return tuple(path)
 
 
 def _stage_placeholder(raw: Any, index: int, known: set[str]) -> dict[str, Any]:
@@ -104,7 +135,7 @@ def salvage(data: Any, error: ValidationError) -> Salvaged | None:
     for _ in range(MAX_ROUNDS):
         changed = False
         for item in error.errors():
-            changed |= _neutralize(work, _strip(tuple(item["loc"])), item["type"], known)
+            changed |= _neutralize(work, data_path(tuple(item["loc"]), work, item["type"]), item["type"], known)
         if not changed:
             return None
         try:

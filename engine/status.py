@@ -119,9 +119,9 @@ class RoadmapStatus:
 class _WorkingDays:
     """`working_days_between` in O(1) from a prefix count around the moment.
 
-    The calendar walks day by day; an overdue stage near the end of the year would cost hundreds
-    of steps, times thousands of stages. Dates outside the counted span (a typo year) fall back to
-    the calendar itself, so answers are always the calendar's.
+    The calendar's own count costs a search among its exceptions (holidays, transfers); a list
+    lookup is cheaper still, times thousands of stages. Dates outside the counted span (a typo
+    year, a moment far away) fall back to the calendar itself, so answers are always the calendar's.
     """
 
     calendar: WorkCalendar
@@ -147,7 +147,11 @@ class _WorkingDays:
         the next working day (as the Civil Code, art. 193, counts a term's end)."""
         end = self.ends.get(due)
         if end is None:
-            end = self.ends[due] = self.calendar.add_working_days(due, 0)
+            try:
+                end = self.calendar.add_working_days(due, 0)
+            except OverflowError:  # days off up to the calendar's last day: the due date itself
+                end = due
+            self.ends[due] = end
         return end
 
     def between(self, start: dt.date, end: dt.date) -> int:

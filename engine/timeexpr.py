@@ -15,6 +15,14 @@ written                          value
 ===============================  ==========================================
 
 Parsing raises `ExprError` with a message in Russian; positions are added by the caller.
+
+Limits, so that hostile or mistaken input is refused here rather than breaking date arithmetic
+later: every year written (in a date, a month or an n-th weekday, and a date YAML read itself)
+lies in `MIN_YEAR`–`MAX_YEAR` (31.12.9999, "no end date" in many documents, is refused with a hint
+to write ``due: continuous``); an offset is at most `UNIT_LIMITS` of its unit (its digits are counted
+before they are read as a number); a written expression is at most `MAX_EXPR_CHARS` characters
+(the patterns below are not meant for megabytes, and no deadline is that long). The planner keeps
+computed dates within the same years (`engine.plan`).
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from typing import Literal, SupportsIndex, SupportsInt, TypeGuard
 from cyclogram.engine import russian
 
 Unit = Literal["d", "wd", "h", "w", "mo"]
+MIN_YEAR, MAX_YEAR = 1900, 2200
+MAX_EXPR_CHARS = 200
 UNIT_LIMITS: dict[str, int] = {"d": 400, "wd": 260, "h": 24 * 400, "w": 60, "mo": 13}
 UNIT_WORDS: dict[str, tuple[str, str, str]] = {
     "d": ("день", "дня", "дней"),
@@ -115,7 +125,7 @@ class Relative:
 DateExpr = Absolute | DayMonth | MonthRef | NthWeekday | Relative
 
 _YEAR_SUFFIX = re.compile(r"\s*г(?:ода|\.)?\s*\.?$", re.IGNORECASE)
-_WEEKDAY_NOTE = re.compile(r"^(?P<body>.+?)[\s,]*\(?\s*(?P<wd>[А-Яа-яЁёA-Za-z]+)\.?\s*\)?$")
+_WEEKDAY_NOTE = re.compile(r"^(?P<body>.+?)[\s,]*(?:\(\s*)?(?P<wd>[А-Яа-яЁёA-Za-z]+)\.?\s*\)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::\d{2})?)?$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?:\s+(\d{1,2}):(\d{2}))?$")
 _DAY_MONTH_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
@@ -139,7 +149,24 @@ HINT = (
 )
 
 
+def year_in_range(year: int) -> bool:
+    return MIN_YEAR <= year <= MAX_YEAR
+
+
+def out_of_range(shown: str, year: int | None = None) -> ExprError:
+    hint = "проверьте год"
+    if year is not None and year >= 9000:  # 31.12.9999: "no end date" in many documents
+        hint = "так в документах пишут «бессрочно»; у этапа без срока напишите due: continuous (постоянно)"
+    return ExprError(f"дата {shown} вне допустимого диапазона {MIN_YEAR}–{MAX_YEAR}: {hint}")
+
+
+def _check_year(year: int, shown: str) -> None:
+    if not year_in_range(year):
+        raise out_of_range(shown, year)
+
+
 def _make_date(year: int, month: int, day: int, original: str) -> dt.date:
+    _check_year(year, f"{day:02d}.{month:02d}.{year}" if 1 <= month <= 12 and 1 <= day <= 31 else f"«{original}»")
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -163,6 +190,8 @@ def _check_day_month(day: int, month: int, original: str) -> None:
 def parse_offset(value: object) -> Offset:
     """Parse a stand-alone offset such as ``3wd`` or ``-2d`` (used by ``within`` fields)."""
     text = str(value).strip()
+    if len(text) > MAX_EXPR_CHARS:
+        raise ExprError(f"непонятный срок ({len(text)} знаков): ожидается число и единица (3d, 3wd, 2h, 1w, 2mo)")
     match = _SIGNED_OFFSET.match(text)
     if not match:
         raise ExprError(f"непонятный срок «{text}»: ожидается число и единица (3d, 3wd, 2h, 1w, 2mo)")
@@ -170,14 +199,15 @@ def parse_offset(value: object) -> Offset:
 
 
 def _offset(sign: str, amount_text: str, unit: str, original: str) -> Offset:
-    if not amount_text.isdigit():
+    if not (amount_text.isascii() and amount_text.isdigit()):
         raise ExprError(f"сдвиг «{original}»: после знака {sign} нужно неотрицательное целое число, а не «{amount_text}»")
     if not _is_unit(unit):
         raise ExprError(
             f"неизвестная единица «{unit}» в «{original}»: d — календарные дни, wd — рабочие дни, "
             "h — часы, w — недели, mo — месяцы"
         )
-    amount = int(amount_text)
+    # Digits are counted first: Python refuses to read a number of thousands of digits at all.
+    amount = int(amount_text) if len(amount_text.lstrip("0")) <= 9 else UNIT_LIMITS[unit] + 1
     if amount > UNIT_LIMITS[unit]:
         raise ExprError(
             f"слишком большой сдвиг «{original}»: больше {UNIT_LIMITS[unit]} "
@@ -205,9 +235,10 @@ def parse_expr(value: object) -> DateExpr:
     """Parse one deadline written in a roadmap (a YAML date, a string or a mapping)."""
     if isinstance(value, (Absolute, DayMonth, MonthRef, NthWeekday, Relative)):
         return value
-    if isinstance(value, dt.datetime):
-        return Absolute(value.date(), value.time().replace(second=0, microsecond=0))
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date):  # a date (or date and time) YAML read itself
+        _check_year(value.year, f"{value.day:02d}.{value.month:02d}.{value.year}")
+        if isinstance(value, dt.datetime):
+            return Absolute(value.date(), value.time().replace(second=0, microsecond=0))
         return Absolute(value)
     if isinstance(value, dict):
         return _parse_nth_mapping(value)
@@ -216,6 +247,8 @@ def parse_expr(value: object) -> DateExpr:
     original = str(value).strip()
     if not original:
         raise ExprError(f"пустой срок: {HINT}")
+    if len(original) > MAX_EXPR_CHARS:
+        raise ExprError(f"непонятный срок ({len(original)} знаков — слишком длинно): {HINT}")
     relative = _RELATIVE.match(original)
     if relative:
         return _parse_relative(relative, original)
@@ -250,9 +283,12 @@ def _parse_plain(text: str, original: str, weekday: int | None) -> DateExpr | No
     if m := _YEAR_MONTH.match(text):
         if not 1 <= int(m[2]) <= 12:
             raise ExprError(f"такого месяца не существует: «{original}»")
+        _check_year(int(m[1]), f"«{original}»")
         return MonthRef(int(m[2]), int(m[1]))
     if m := _MONTH_WORD.match(text):
         month = russian.month_number(m[1])
+        if month and m[2]:
+            _check_year(int(m[2]), f"«{original}»")
         return MonthRef(month, int(m[2]) if m[2] else None) if month else None
     if m := _NTH.match(text):
         return _parse_nth_words(m, original)
@@ -265,6 +301,8 @@ def _parse_nth_words(m: re.Match[str], original: str) -> NthWeekday | None:
     month = russian.month_number(m["month"])
     if nth is None or weekday is None or month is None:
         return None
+    if m["year"]:
+        _check_year(int(m["year"]), f"«{original}»")
     return NthWeekday(nth, weekday, month, int(m["year"]) if m["year"] else None, bool(m["working"]))
 
 
@@ -280,7 +318,7 @@ def _parse_nth_mapping(value: dict[str, object]) -> NthWeekday:
         month = month_value if isinstance(month_value, int) else russian.month_number(str(month_value))
     except KeyError as missing:
         raise ExprError(f"для «n-го дня недели месяца» нужно поле {missing}") from None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: nth: .inf
         raise ExprError("nth должно быть числом от 1 до 5 или -1 (последний)") from None
     if nth not in (1, 2, 3, 4, 5, -1):
         raise ExprError("nth должно быть числом от 1 до 5 или -1 (последний)")
@@ -289,8 +327,12 @@ def _parse_nth_mapping(value: dict[str, object]) -> NthWeekday:
     if not isinstance(month, int) or not 1 <= month <= 12:
         raise ExprError(f"неизвестный месяц «{value['month']}»")
     year = value.get("year")
-    if year is not None and not ((isinstance(year, int) and not isinstance(year, bool)) or str(year).isdigit()):
-        raise ExprError(f"год «{year}» нужно записать цифрами, например 2025")
+    if year is not None and not (
+        (isinstance(year, int) and not isinstance(year, bool)) or (str(year).isascii() and str(year).isdigit())
+    ):
+        raise ExprError(f"год «{str(year)[:20]}» нужно записать цифрами, например 2025")
+    if year is not None and (len(str(year).lstrip("0")) > 4 or not year_in_range(_int(year))):
+        raise out_of_range(f"«{str(year)[:20]} г.»", _int(year) if len(str(year)) <= 20 else None)
     return NthWeekday(nth, weekday, month, _int(year) if year is not None else None, bool(value.get("working", False)))
 
 

@@ -8,13 +8,20 @@ roadmap carries its calendar. Without them the package is asked once per process
 
 A roadmap may add local days off and working days (``calendar.days_off`` /
 ``calendar.working_days``), which is also how a school covers a year the library does not know yet.
+
+Counting costs no more than the calendar's exceptions, whatever the dates: `working_days_between`
+counts Monday–Friday days arithmetically and corrects for the days whose status differs from that
+rule (holidays on weekdays, working weekends), so two dates centuries apart are as cheap as two
+days apart. `add_working_days` steps day by day; its count is bounded by the schema (an offset is
+at most `timeexpr.UNIT_LIMITS["wd"]` working days, a reminder lead at most 60).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 FIRST_CACHED_YEAR = 2015
 YEARS_AFTER_KNOWN = 3  # fixed holidays are still right after the last known transfer decree
@@ -138,19 +145,29 @@ class WorkCalendar:
                 remaining -= 1
         return day
 
+    @cached_property
+    def irregular_days(self) -> tuple[tuple[dt.date, ...], tuple[int, ...]]:
+        """Days whose status differs from the Monday–Friday rule, sorted, and for each the running
+        correction up to and including it (+1 for a working weekend day, −1 for a weekday off)."""
+        candidates = set(self.country.holidays) | self.country.weekend_workdays | self.extra_days_off | self.extra_working_days
+        days = sorted(day for day in candidates if self.is_working_day(day) != (day.weekday() < 5))
+        corrections, total = [], 0
+        for day in days:
+            total += 1 if day.weekday() >= 5 else -1
+            corrections.append(total)
+        return tuple(days), tuple(corrections)
+
+    def _working_days_through(self, day: dt.date) -> int:
+        """Working days from 0001-01-01 through `day` (a count to subtract, not a date)."""
+        ordinal = day.toordinal()  # 0001-01-01 is a Monday and has ordinal 1
+        weeks, rest = divmod(ordinal, 7)
+        days, corrections = self.irregular_days
+        index = bisect.bisect_right(days, day)
+        return weeks * 5 + min(rest, 5) + (corrections[index - 1] if index else 0)
+
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]; negative when end is before start."""
-        if end == start:
-            return 0
-        sign = 1 if end > start else -1
-        low, high = (start, end) if sign > 0 else (end, start)
-        count = 0
-        day = low + dt.timedelta(days=1)
-        while day <= high:
-            if self.is_working_day(day):
-                count += 1
-            day += dt.timedelta(days=1)
-        return sign * count
+        return self._working_days_through(end) - self._working_days_through(start)
 
     def days_off_between(self, start: dt.date, end: dt.date) -> list[dt.date]:
         """Non-working weekdays (holidays) strictly between two dates, for explanations."""

@@ -5,12 +5,28 @@ build dicts and lists from those nodes ourselves and record the position of ever
 by its path, e.g. ``("sections", 0, "stages", 3, "due")``. Validation errors from any later stage
 are then reported at the exact place in the file.
 
-This module also refuses what should never reach the parser: files too large, binary files and
-text that is not UTF-8.
+This module also refuses what should never reach the parser: anything but a regular file (a
+directory, a device such as /dev/zero, a named pipe or a socket — checked with `os.stat` before
+opening, and again on the open descriptor), files too large (at most `max_bytes` are ever read,
+whatever the size the file system reports: a file may grow while it is read), binary files and
+text that is not UTF-8. The file is opened with O_NONBLOCK, so that nothing can make the read wait.
+
+What a roadmap never needs is refused with its position instead of being interpreted:
+
+* YAML aliases (``*name``) and merge keys (``<<``). An alias makes the data a graph whose size
+  grows exponentially with the file ("billion laughs": a kilobyte that expands to gigabytes once
+  values are turned into text); roadmaps are written by hand and have no use for them. An anchor
+  (``&name``) on its own is harmless and ignored; the first alias or merge key is the error.
+* Numbers longer than `MAX_NUMBER_CHARS` characters: Python refuses to read very long decimal
+  integers (and hexadecimal or sexagesimal ones build numbers of any size), and no roadmap needs
+  them; a number written in a key whose values keep their text (`VERBATIM_KEYS`) stays text.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +50,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 20 * 1024 * 1024
 PathKey = tuple[str | int, ...]
 MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 64  # longer "numbers" are refused before Python tries to read them
 # Keys whose scalar values (or list items) keep their written text: the stage number "2.10" is
 # not the float 2.1, and the deadline 30.09 is not the number 30.09 either.
 VERBATIM_KEYS = frozenset(
@@ -122,25 +139,85 @@ def _size_words(size: int) -> str:
     return f"{size} байт"
 
 
+_NOT_REGULAR: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISDIR, "это папка"),
+    (stat.S_ISFIFO, "это именованный канал (FIFO)"),
+    (stat.S_ISCHR, "это устройство"),
+    (stat.S_ISBLK, "это блочное устройство (диск)"),
+    (stat.S_ISSOCK, "это сокет"),
+)
+_OS_ERRORS = {
+    errno.ENOENT: "файл не найден",
+    errno.ENOTDIR: "файл не найден: часть пути — не папка",
+    errno.EACCES: "нет прав на чтение файла",
+    errno.EPERM: "нет прав на чтение файла",
+    errno.ELOOP: "слишком много символических ссылок в пути",
+    errno.ENAMETOOLONG: "слишком длинное имя файла",
+    errno.EIO: "файл не удаётся прочитать: ошибка ввода-вывода (диск повреждён или недоступен)",
+}
+
+
+def _os_refusal(error: OSError) -> SourceError:
+    """An OSError in Russian; the English strerror never reaches the user."""
+    words = _OS_ERRORS.get(error.errno or 0)
+    if words is None:
+        name = errno.errorcode.get(error.errno or 0, "")
+        words = f"файл не удаётся прочитать: системная ошибка {name}".rstrip()
+    return SourceError(words)
+
+
+def _refuse_not_regular(mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((words for test, words in _NOT_REGULAR if test(mode)), "это не файл")
+    raise SourceError(f"это не обычный файл (устройство, канал или папка): {kind}; укажите путь к файлу дорожной карты (.yaml)")
+
+
+def _too_large(max_bytes: int, size: int | None) -> SourceError:
+    shown = f"{_size_words(size)}, предел" if size is not None else "больше, чем"
+    return SourceError(
+        f"файл слишком большой ({shown} {_size_words(max_bytes)}); "
+        "дорожная карта не может быть такой — проверьте, тот ли это файл"
+    )
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """At most `max_bytes + 1` bytes of a regular file (one more tells that it is too large)."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise _os_refusal(error) from None
+    _refuse_not_regular(info.st_mode)  # before opening: opening a device or a pipe may block or act
+    if info.st_size > max_bytes:
+        raise _too_large(max_bytes, info.st_size)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        raise _os_refusal(error) from None
+    try:
+        _refuse_not_regular(os.fstat(descriptor).st_mode)  # replaced between the stat and the open
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as error:
+        raise _os_refusal(error) from None
+    finally:
+        os.close(descriptor)
+    raw = b"".join(chunks)
+    if len(raw) > max_bytes:
+        raise _too_large(max_bytes, None)  # the file grew after stat, or reports no size
+    return raw
+
+
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a roadmap file as text, refusing oversized, binary and non-UTF-8 files early."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise SourceError("файл не найден") from None
-    except OSError as error:
-        raise SourceError(f"файл не удаётся прочитать: {error.strerror}") from None
-    if path.is_dir():
-        raise SourceError("это папка, а не файл дорожной карты")
-    if size > max_bytes:
-        raise SourceError(
-            f"файл слишком большой ({_size_words(size)}, предел {_size_words(max_bytes)}); "
-            "дорожная карта не может быть такой — проверьте, тот ли это файл"
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise SourceError(f"файл не удаётся прочитать: {error.strerror}") from None
+    """Read a roadmap file as text, refusing non-regular, oversized, binary and non-UTF-8 files early."""
+    raw = _read_bytes(Path(path), max_bytes)
     if b"\x00" in raw[:8192]:
         raise SourceError("это двоичный файл, а не текст YAML (например, документ Word или картинка)")
     try:
@@ -214,17 +291,16 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     """A mapping or sequence being built from parser events."""
 
     path: PathKey
     value: Any  # dict or list
+    is_map: bool
     verbatim: bool = False  # list items keep their written text
     key: str | None = None  # mapping: the key waiting for its value
     key_mark: tuple[int, int] | None = None
-    anchor: str | None = None
-    merge_sources: list[tuple[Any, tuple[int, int]]] = field(default_factory=list)  # values of "<<" keys
     first_seen: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -233,7 +309,9 @@ class _Builder:
 
     Going from events (not PyYAML nodes) is ~5x faster: composing nodes calls the Python tag
     resolver and allocates marks for every scalar. Tags are still resolved by PyYAML's own
-    resolver (memoized), so values mean exactly what PyYAML would make of them.
+    resolver (memoized), so values mean exactly what PyYAML would make of them. The loop over
+    events is the hot path of loading a large roadmap: one type test per event, plain scalars
+    resolved from the memo, the rest in helpers.
     """
 
     def __init__(self) -> None:
@@ -241,52 +319,115 @@ class _Builder:
         self.duplicates: list[DuplicateKey] = []
         self._resolver = Resolver()
         self._constructor = SafeConstructor()
-        self._tags: dict[tuple[str, bool], str] = {}
-        self._anchors: dict[str, Any] = {}
-        self._stack: list[_Frame] = []
+        self._tags: dict[str, str] = {}  # plain scalar → its resolved tag
+        self._anchors: dict[str, tuple[int, int]] = {}  # where each anchor was written, for messages
+        self._root: Any = None
 
     @property
     def partial(self) -> Any:
         return self._root
 
-    def scalar(self, event: ev.ScalarEvent, verbatim: bool, path: PathKey = ()) -> Any:
+    def _resolve(self, value: str) -> str:
+        tag = self._tags.get(value)
+        if tag is None:
+            if value[:1] not in _RESOLVED_FIRST and not _RESOLVE_ALL:
+                return _STR_TAG  # what PyYAML's resolver answers too: no implicit type starts so (not memoized)
+            resolve: Callable[[type[ScalarNode], str, tuple[bool, bool]], str] = self._resolver.resolve  # untyped in PyYAML
+            tag = self._tags[value] = resolve(ScalarNode, value, (True, False))
+        return tag
+
+    def _tag(self, event: ev.ScalarEvent, path: PathKey, key: bool = False) -> str | None:
+        """The scalar's tag as PyYAML resolves it; None for a quoted scalar without a tag (text).
+
+        Merge keys are refused here (see module docstring), wherever "<<" is written."""
         tag = event.tag
-        value = event.value
         if tag in (None, "!"):
-            plain = bool(event.implicit[0])
-            if not plain:
-                return value
-            tag = self._tags.get((value, plain))
-            if tag is None:
-                resolve: Callable[[type[ScalarNode], str, tuple[bool, bool]], str] = self._resolver.resolve  # untyped in PyYAML
-                tag = self._tags[(value, plain)] = resolve(ScalarNode, value, event.implicit)
+            if not event.implicit[0]:
+                return None
+            tag = self._resolve(event.value)
         elif tag not in _KNOWN_TAGS:
             raise SourceError(
                 f"неизвестный тег «{tag}»: теги (!…) в дорожной карте не нужны, уберите его", _position(event), path
             )
-        if tag == _STR_TAG or (verbatim and tag != _NULL_TAG):
+        if tag == _MERGE_TAG:
+            raise SourceError(_MERGE_WORDS, _position(event), path + ("<<",) if key else path)
+        return tag
+
+    def scalar(self, event: ev.ScalarEvent, verbatim: bool, path: PathKey = ()) -> Any:
+        value: str = event.value
+        if event.tag is None:  # the common case, inline: quoted text, or a plain scalar resolved from the memo
+            if not event.implicit[0]:
+                return value
+            tag: str | None = self._tags.get(value) or self._resolve(value)
+        else:
+            tag = self._tag(event, path)
+        if tag is None or tag == _STR_TAG or (verbatim and tag != _NULL_TAG and tag != _MERGE_TAG):
             return value
         if tag == _MERGE_TAG:
-            return _MERGE
+            raise SourceError(_MERGE_WORDS, _position(event), path)
+        if tag in _NUMBER_TAGS and len(value) > MAX_NUMBER_CHARS:
+            raise SourceError(
+                f"число «{value[:20]}…» слишком длинное ({len(value)} знаков): в дорожной карте таких чисел не бывает; "
+                "если это текст, заключите его в кавычки",
+                _position(event),
+                path,
+            )
         try:
             # types-PyYAML: events may carry libyaml's Mark, nodes are typed with the pure-Python one only
             node = ScalarNode(tag, value, event.start_mark, event.end_mark)  # type: ignore[arg-type]
             return self._constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError, KeyError, TypeError, OverflowError):
+            shown = value if len(value) <= 80 else value[:79] + "…"
             if tag.endswith("timestamp"):
-                raise SourceError(f"такой даты не существует: «{value}»", _position(event), path) from None
+                raise SourceError(f"такой даты не существует: «{shown}»", _position(event), path) from None
             raise SourceError(
-                f"значение «{value}» не удаётся прочитать как {_TAG_WORDS.get(tag, tag)}", _position(event), path
+                f"значение «{shown}» не удаётся прочитать как {_TAG_WORDS.get(tag, tag)}", _position(event), path
             ) from None
 
     def build(self, events: Any) -> Any:
         stack: list[_Frame] = []
-        self._stack = stack
-        self._root: Any = None
+        positions = self.source_map.values
+        key_positions = self.source_map.keys
         root: Any = None
         documents = 0
         for event in events:
-            if isinstance(event, ev.DocumentStartEvent):
+            kind = type(event)
+            if kind is _SCALAR:  # most events: keys and values, handled inline
+                mark = event.start_mark
+                at = (mark.line + 1, mark.column + 1)
+                if not stack:
+                    positions[()] = at
+                    root = self.scalar(event, False, ())
+                    continue
+                frame = stack[-1]
+                if not frame.is_map:  # a list item
+                    path: PathKey = (*frame.path, len(frame.value))
+                    positions[path] = at
+                    frame.value.append(self._value(event, frame.verbatim, path, at))
+                    continue
+                key = frame.key
+                if key is None:  # in key position: this scalar is a key
+                    if event.tag is not None or event.anchor or event.value == "<<":
+                        self._take_key(frame, event, at)
+                    else:
+                        frame.key, frame.key_mark = event.value, at
+                    continue
+                path = (*frame.path, key)
+                positions[path] = at
+                value = self._value(event, key in VERBATIM_KEYS, path, at)
+                key_mark = frame.key_mark
+                assert key_mark is not None
+                frame.key = frame.key_mark = None
+                if key in frame.first_seen:
+                    self.duplicates.append(DuplicateKey(path, Position(*key_mark), Position(*frame.first_seen[key])))
+                else:
+                    frame.first_seen[key] = key_positions[path] = key_mark
+                    frame.value[key] = value
+                continue
+            if kind is _MAPPING_END or kind is _SEQUENCE_END:
+                stack.pop()
+                continue
+            if kind is ev.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise SourceError(
@@ -294,106 +435,113 @@ class _Builder:
                         _position(event),
                     )
                 continue
-            if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)):
+            if kind in _SKIPPED:
                 continue
-            if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
-                frame = stack.pop()
-                self._merge(frame)
-                if frame.anchor:
-                    self._anchors[frame.anchor] = frame.value
-                continue
-            parent = stack[-1] if stack else None
-            # A scalar in key position is a key, not a value.
-            if parent is not None and isinstance(parent.value, dict) and parent.key is None:
-                self._take_key(parent, event)
-                continue
-            path, verbatim = self._child(parent)
-            if isinstance(event, ev.AliasEvent):
-                if event.anchor not in self._anchors:
-                    raise SourceError(f"ссылка *{event.anchor} на неопределённый якорь &{event.anchor}", _position(event))
-                self.source_map.values[path] = _mark(event)
-                value = self._anchors[event.anchor]
-            elif isinstance(event, ev.ScalarEvent):
-                self.source_map.values[path] = _mark(event)
-                value = self.scalar(event, verbatim, path)
-                if event.anchor:
-                    self._anchors[event.anchor] = value
-            elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
-                if len(stack) >= MAX_DEPTH:
-                    raise SourceError("слишком глубокая вложенность: дорожной карте столько уровней не нужно", _position(event))
-                if event.tag not in (None, "!", _MAP_TAG, _SEQ_TAG):
-                    raise SourceError(
-                        f"неизвестный тег «{event.tag}»: теги (!…) в дорожной карте не нужны, уберите его", _position(event)
-                    )
-                self.source_map.values[path] = _mark(event)
-                is_map = isinstance(event, ev.MappingStartEvent)
-                key = path[-1] if path else None
-                container: Any = {} if is_map else []
-                # Attached at once (and filled in place) so that an error deeper down can still
-                # name its field by the ids read so far.
-                if parent is None:
-                    root = self._root = container
-                else:
-                    self._attach(parent, container, event)
-                stack.append(_Frame(path, container, verbatim=not is_map and key in VERBATIM_KEYS, anchor=event.anchor))
-                continue
-            else:  # pragma: no cover - libyaml emits no other events
-                continue
-            if parent is None:
-                root = value
+            mark = event.start_mark
+            at = (mark.line + 1, mark.column + 1)
+            if not stack:
+                parent = None
+                path = ()
             else:
-                self._attach(parent, value, event)
+                parent = stack[-1]
+                if parent.is_map:
+                    key = parent.key
+                    if key is None:  # in key position: a mapping, a list or an alias as a key
+                        self._take_key(parent, event, at)
+                        continue
+                    path = (*parent.path, key)
+                else:
+                    path = (*parent.path, len(parent.value))
+            if kind is ev.AliasEvent:
+                raise self._alias(event, path)
+            if kind is not ev.MappingStartEvent and kind is not ev.SequenceStartEvent:  # pragma: no cover
+                continue  # libyaml emits no other events
+            if len(stack) >= MAX_DEPTH:
+                raise SourceError("слишком глубокая вложенность: дорожной карте столько уровней не нужно", _position(event))
+            if event.tag not in (None, "!", _MAP_TAG, _SEQ_TAG):
+                raise SourceError(
+                    f"неизвестный тег «{event.tag}»: теги (!…) в дорожной карте не нужны, уберите его", _position(event)
+                )
+            if event.anchor:
+                self._anchors.setdefault(event.anchor, at)
+            positions[path] = at
+            is_map = kind is ev.MappingStartEvent
+            container: Any = {} if is_map else []
+            # Attached at once (and filled in place) so that an error deeper down can still
+            # name its field by the ids read so far.
+            if parent is None:
+                root = self._root = container
+            elif parent.is_map:
+                self._put(parent, container, path)
+            else:
+                parent.value.append(container)
+            stack.append(_Frame(path, container, is_map, verbatim=not is_map and verbatim_list(path)))
         if documents == 0 or root is None:
             raise SourceError("файл пуст: в нём нет дорожной карты", Position(1, 1))
         return root
 
-    def _child(self, parent: _Frame | None) -> tuple[PathKey, bool]:
-        if parent is None:
-            return (), False
-        if isinstance(parent.value, dict):
-            assert parent.key is not None
-            return parent.path + (parent.key,), parent.key in VERBATIM_KEYS
-        return parent.path + (len(parent.value),), parent.verbatim
+    def _value(self, event: ev.ScalarEvent, verbatim: bool, path: PathKey, at: tuple[int, int]) -> Any:
+        """A scalar in value position; text that needs no resolving is returned at once."""
+        if event.anchor:
+            self._anchors.setdefault(event.anchor, at)
+        text: str = event.value
+        if event.tag is None and (not event.implicit[0] or (text[:1] not in _RESOLVED_FIRST and not _RESOLVE_ALL)):
+            return text  # quoted, or plain and nothing but text can start so
+        return self.scalar(event, verbatim, path)
 
-    def _take_key(self, frame: _Frame, event: ev.Event) -> None:
-        if not isinstance(event, ev.ScalarEvent):
+    def _alias(self, event: ev.AliasEvent, path: PathKey) -> SourceError:
+        name = event.anchor
+        written = self._anchors.get(name) if name is not None else None
+        where = f" (якорь &{name} — строка {written[0]})" if written else f" (якорь &{name} не определён)"
+        return SourceError(
+            f"ссылка *{name}{where}: якоря и ссылки YAML (&имя, *имя) в дорожной карте не поддерживаются — "
+            "напишите значение прямо здесь",
+            _position(event),
+            path,
+        )
+
+    def _take_key(self, frame: _Frame, event: ev.Event, at: tuple[int, int]) -> None:
+        if type(event) is not _SCALAR:
             raise SourceError("ключ не может быть списком, словарём или ссылкой", _position(event))
-        key = event.value
-        if event.implicit[0] and event.tag is None and self.scalar(event, False) is _MERGE:
-            key = "<<"
-        frame.key, frame.key_mark = key, _mark(event)
+        assert isinstance(event, ev.ScalarEvent)
+        if event.tag is not None or event.value == "<<":
+            self._tag(event, frame.path, key=True)  # refuses a merge key ("<<") and unknown tags
+        if event.anchor:
+            self._anchors.setdefault(event.anchor, at)
+        frame.key, frame.key_mark = event.value, at
 
-    def _attach(self, frame: _Frame, value: Any, event: ev.Event | None) -> None:
-        if isinstance(frame.value, list):
-            frame.value.append(value)
-            return
+    def _put(self, frame: _Frame, value: Any, key_path: PathKey) -> None:
+        """Store a mapping's value under the key read before it (`key_path` ends with that key);
+        a repeated key is recorded, not stored."""
         key, mark = frame.key, frame.key_mark
         assert key is not None and mark is not None
         frame.key = frame.key_mark = None
-        if key == "<<":
-            frame.merge_sources.append((value, mark))  # applied when the mapping is complete
-            return
-        key_path = frame.path + (key,)
         if key in frame.first_seen:
             self.duplicates.append(DuplicateKey(key_path, Position(*mark), Position(*frame.first_seen[key])))
             return
         frame.first_seen[key] = self.source_map.keys[key_path] = mark
         frame.value[key] = value
 
-    def _merge(self, frame: _Frame) -> None:
-        """YAML merge keys: keys written in the mapping itself win over merged ones."""
-        for value, mark in frame.merge_sources:
-            sources = value if isinstance(value, list) else [value]
-            if not sources or not all(isinstance(item, dict) for item in sources):
-                raise SourceError(
-                    "«<<» (слияние) должно ссылаться на словарь: <<: *имя_якоря", Position(*mark), frame.path + ("<<",)
-                )
-            for source in sources:
-                for key, item in source.items():
-                    frame.value.setdefault(key, item)
+
+# First characters for which PyYAML's resolver has implicit types (bool, int, float, null, timestamp,
+# merge, value; "" is the empty scalar); any other plain scalar is text.
+_RESOLVED_FIRST = frozenset(key for key in Resolver.yaml_implicit_resolvers if key is not None)
+_RESOLVE_ALL = None in Resolver.yaml_implicit_resolvers  # a resolver for any first character: ask it always
 
 
-_MERGE = object()
+def verbatim_list(path: PathKey) -> bool:
+    """Whether the items of the list at `path` keep their written text (`VERBATIM_KEYS`)."""
+    return bool(path) and path[-1] in VERBATIM_KEYS
+
+
+_SCALAR = ev.ScalarEvent
+_MAPPING_END = ev.MappingEndEvent
+_SEQUENCE_END = ev.SequenceEndEvent
+_SKIPPED = frozenset({ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent})
+_MERGE_WORDS = (
+    "«<<» (слияние YAML) в дорожной карте не поддерживается, как и якоря со ссылками (&имя, *имя): напишите поля прямо здесь"
+)
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _TAG_WORDS = {
     "tag:yaml.org,2002:bool": "да/нет (true/false)",
     "tag:yaml.org,2002:int": "целое число",

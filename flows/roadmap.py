@@ -9,6 +9,13 @@ use case `cyclogram.reminding.remind`, with Prefect retries and a global concurr
 parallel runs do not flood SMTP or Telegram), refresh the calendar feeds, publish artifacts (a
 status table and a markdown summary, keyed by roadmap) and record the tick in the audit log.
 
+Readable in Prefect's UI: the status table starts with the status and the due date; numbers are
+written "№ 20", since the UI renders every cell as markdown and a bare "20." would become an empty
+numbered list (leading list and heading marks of titles are escaped for the same reason). A tick
+with overdue stages ends in a Completed state named «Просрочено» whose message lists them
+("просрочено: 3 — этапы 1 (30 р.д.), 3 (29 р.д.), …", most late first), not in an undistinguished
+green "Completed".
+
 Computed once: a tick opens one `Tracker` (one store), reads the roadmap's compiled version and
 completions once and computes its status once; the stage tasks, the reminders, the calendars and
 the artifacts all receive that one status (passed with `quote`, so Prefect does not walk it).
@@ -29,11 +36,13 @@ from typing import Any, TypeVar, cast
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.concurrency.sync import concurrency
 from prefect.context import get_run_context
 from prefect.flow_runs import pause_flow_run
 from prefect.futures import PrefectFuture, wait
 from prefect.input import RunInput
+from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 from pydantic import Field
@@ -140,22 +149,63 @@ def refresh_calendars(tracker: Tracker, snapshot: Snapshot) -> int:
     return built.events
 
 
+STATUS_COLUMNS = ("Статус", "Срок", "№", "Этап", "Ответственные")  # what a reader scans first comes first
+OVERDUE_STATE = "Просрочено"  # the name of a tick's final state when stages are overdue
+_LIST_MARKER = re.compile(r"^(\d+)([.)])(?=\s|$)")
+
+
+def plain_cell(text: str) -> str:
+    """A table-artifact cell the Prefect UI shows as written. The UI renders each cell as markdown:
+    "2." alone would become an (empty) numbered list, "- …" a bullet, "# …" a heading."""
+    marker = _LIST_MARKER.match(text)
+    if marker:
+        return f"{marker[1]}\\{marker[2]}{text[marker.end() :]}"
+    return "\\" + text if text[:1] in ("-", "+", "*", "#", ">") else text
+
+
+def artifact_rows(status: RoadmapStatus) -> list[dict[str, str]]:
+    """The status table: status and due date first, numbers as "№ 20" (never a bare "20."), titles
+    cut at 120 characters (see the module docstring)."""
+    rows = []
+    for r in status_records(status):
+        state = r["status_text"]
+        if r["status"] == Status.OVERDUE.value and r["days_late"] is not None:
+            state += f", {r['days_late']} р.д."
+        number = (r["number"] or "").rstrip(".") or r["id"]
+        cells = (
+            state,
+            russian.format_date(dt.date.fromisoformat(str(r["due"]))) if r["due"] else "—",
+            f"№ {number}",
+            plain_cell(str(r["title"])[:120]),
+            ", ".join(r["responsible"]),
+        )
+        rows.append(dict(zip(STATUS_COLUMNS, cells, strict=True)))
+    return rows
+
+
 @task(name="artifacts", persist_result=False, cache_policy=NO_CACHE)
 def publish_artifacts(status: RoadmapStatus) -> int:
     roadmap_id, as_of = status.plan.roadmap.id, status.moment.isoformat()
-    rows = [
-        {
-            "№": r["number"] or r["id"],
-            "Этап": str(r["title"])[:120],
-            "Статус": r["status_text"],
-            "Срок": russian.format_date(dt.date.fromisoformat(str(r["due"]))) if r["due"] else "—",
-            "Ответственные": ", ".join(r["responsible"]),
-        }
-        for r in status_records(status)
-    ]
+    rows = artifact_rows(status)
     create_table_artifact(rows, key=artifact_key(roadmap_id, "status"), description=f"Статус этапов на {as_of}")
     create_markdown_artifact(summary_markdown(status), key=artifact_key(roadmap_id, "summary"), description=f"Сводка на {as_of}")
     return len(rows)
+
+
+def tick_state(status: RoadmapStatus, result: dict[str, Any]) -> State[dict[str, Any]]:
+    """The tick's final state: Completed, named «Просрочено» with the overdue stages in its message
+    (most late first) when there are any, so the runs list tells such a day from a quiet one at a
+    glance; `result` is its data — what calling the flow returns."""
+    plan = status.plan
+    overdue = sorted((r for r in status.stages.values() if r.status is Status.OVERDUE), key=lambda r: -(r.days_late or 0))
+    reminders = result.get("reminders")
+    sent = reminders.get("sent", 0) if isinstance(reminders, dict) else 0
+    if not overdue:
+        return Completed(message=f"просроченных этапов нет; напоминаний отправлено: {sent}", data=result)
+    shown = ", ".join(f"{plan.stages[r.stage_id].stage.display_number} ({r.days_late} р.д.)" for r in overdue[:8])
+    more = f" и ещё {len(overdue) - 8}" if len(overdue) > 8 else ""
+    message = f"просрочено: {len(overdue)} — этапы {shown}{more}; напоминаний отправлено: {sent}"
+    return Completed(name=OVERDUE_STATE, message=message, data=result)
 
 
 @task(name="record", persist_result=False, cache_policy=NO_CACHE)
@@ -209,9 +259,11 @@ def roadmap_tick(
     send: bool = True,
     detailed_tags: bool = False,
     retry_delays: list[int] | None = None,
-) -> dict[str, Any]:
+) -> State[dict[str, Any]]:
     """One daily run of a roadmap: stage tasks in the roadmap's graph, then reminders, calendars,
-    artifacts and the audit record.
+    artifacts and the audit record. The run ends in `tick_state` (named «Просрочено» when stages
+    are overdue); calling the flow returns the tick's figures (`stages`, `overdue`, `reminders`,
+    `calendar_events`, `as_of`, `flow_run_id`), the state's data.
 
     Stage task runs are named "20 · Произвести выгрузку… · Волкова Л.А." (the UI's search finds a
     person's work by name) and tagged with the roadmap. `detailed_tags` adds section and person
@@ -230,7 +282,7 @@ def roadmap_tick(
 
 def _tick(
     tracker: Tracker, snapshot: Snapshot, send: bool, detailed_tags: bool, retry_delays: Sequence[float] | None
-) -> dict[str, Any]:
+) -> State[dict[str, Any]]:
     status = snapshot.status
     plan = status.plan
     roadmap_id, as_of = snapshot.active.id, status.moment.isoformat()
@@ -274,7 +326,7 @@ def _tick(
     record_tick.submit(_quoted(tracker), roadmap_id, as_of, stats).result()
     if isinstance(reminders, BaseException):
         raise reminders  # the run shows as failed: some reminders are still waiting in the outbox
-    return {**stats, "calendar_events": calendars_future.result(), "as_of": as_of}
+    return tick_state(status, {**stats, "calendar_events": calendars_future.result(), "as_of": as_of})
 
 
 @flow(name="cyclogram-unblocked", flow_run_name="{roadmap_id} · {stage_id} выполнен")

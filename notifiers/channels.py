@@ -31,6 +31,7 @@ from urllib.parse import quote, unquote
 import apprise
 from apprise import NotifyFormat
 
+from cyclogram.engine.credentials import mask
 from cyclogram.notifiers.secrets import SecretError, Secrets, env_name, is_reference, reference_name
 
 if TYPE_CHECKING:
@@ -91,8 +92,10 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every known secret and anything that looks like a credential replaced by ``***``.
 
     Known values (and their URL pieces, see ``secret_fragments``) are replaced first, then patterns:
-    ``scheme://user:pass@`` → ``scheme://user:***@``, ``tgram://<token>/`` → ``tgram://***/``, and
-    bot-token-looking strings ``123456789:AA…`` → ``***``.
+    ``scheme://user:pass@`` → ``scheme://user:***@``, ``tgram://<token>/`` → ``tgram://***/``,
+    bot-token-looking strings ``123456789:AA…`` → ``***``, and then whatever else the engine's
+    credential detector recognises (``password=…`` parameters, private keys, service tokens; see
+    `cyclogram.engine.credentials`).
     """
     known: set[str] = set()
     for value in secrets:
@@ -109,7 +112,7 @@ def _redact_fragments(text: str, fragments: Iterable[str]) -> str:
     text = _URL_PASSWORD.sub(r"\1:***@", text)
     text = _TGRAM_TOKEN.sub(r"\1***", text)
     text = _BOT_TOKEN.sub("***", text)
-    return text
+    return mask(text)
 
 
 # Secret values this process has turned into channels, so that the apprise log guard below can
@@ -287,7 +290,7 @@ def _email_channel(contact: str, secrets: Secrets) -> Channel:
     if not _EMAIL.match(address):
         if is_reference(contact):
             raise SecretError(f"в секрете «{reference_name(contact)}» должен быть адрес почты, а там что-то другое")
-        raise SecretError(f"адрес почты «{address}» записан неверно")
+        raise SecretError(f"адрес почты «{mask(address)}» записан неверно")
     try:
         sender = secrets.require(SMTP_SECRET)
     except SecretError as exc:
@@ -297,7 +300,7 @@ def _email_channel(contact: str, secrets: Secrets) -> Channel:
         raise SecretError(
             f"секрет «{SMTP_SECRET}» ({env_name(SMTP_SECRET)}) должен быть адресом Apprise вида "
             "mailtos://логин:пароль@smtp.example.ru?from=Школа <school@example.ru>"
-            + (f", а в нём схема «{scheme}»" if scheme and len(scheme) < 20 else "")
+            + (f", а в нём схема «{mask(scheme)}»" if scheme and len(scheme) < 20 else "")
         )
     url = _with_query(sender, {"to": address, "format": "html"})
     _remember([sender])  # the secret part of every email URL; recipients are not secret
@@ -318,7 +321,7 @@ def _telegram_channel(contact: str, secrets: Secrets) -> Channel:
     if not _CHAT_ID.match(chat):
         if is_reference(contact):
             raise SecretError(f"в секрете «{reference_name(contact)}» должен быть chat id Telegram (число или @имя)")
-        raise SecretError(f"chat id Telegram «{chat}» записан неверно: нужно число или @имя")
+        raise SecretError(f"chat id Telegram «{mask(chat)}» записан неверно: нужно число или @имя")
     try:
         token = secrets.require(TELEGRAM_TOKEN_SECRET)
     except SecretError as exc:
@@ -372,7 +375,7 @@ def person_channels(person_key: str, person: Person, secrets: Secrets) -> tuple[
         attempts.append(("Apprise", entry, _apprise_channel))
 
     for label, contact, build in attempts:
-        shown = contact if not is_reference(contact) else f"секрет {contact[len('secret:') :]}"
+        shown = mask(contact) if not is_reference(contact) else f"секрет {mask(contact[len('secret:') :])}"
         try:
             channels.append(build(contact, secrets))
         except SecretError as exc:

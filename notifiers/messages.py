@@ -9,6 +9,11 @@ README.md there). This module only gathers the facts the templates need and keep
 
 * The templates get plain values prepared here (names, numbers, dates, the `done` command) and
   never the roadmap itself, so no template can show a contact address or a `secret:` reference.
+* Action links: with a link-maker (`links`, see `cyclogram.links`) every item carries the
+  recipient's link to its stage (`item.link`): a button in the HTML e-mail, a line in the text and
+  chat versions, one per digest item. The `cyclogram done …` command is then shown only when asked
+  for (`show_command`, the setting `CYCLOGRAM_SHOW_COMMAND=1`, for operators); without a link it is
+  the way to mark a stage and is always shown (`item.show_command`).
 * `.html.j2` templates are autoescaped: a stage title with `<script>` or quotes shows as text.
   Text and chat templates are not escaped — they are plain text and show roadmap text verbatim.
 * Subjects are one line of at most `SUBJECT_LIMIT` characters (the stage title is shortened with
@@ -23,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -47,6 +52,9 @@ SHORT_LIMIT = 1000  # characters in a chat message (Telegram allows 4096; ours s
 SUBJECT_TITLE_LIMIT = 60  # a stage title in a subject starts at this length and shrinks to fit
 MIN_TITLE_LIMIT = 12
 _LANGUAGE_NAME = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
+
+# A reminder's action link (`cyclogram.links.reminder_links`), or None (no web app configured).
+LinkMaker = Callable[[Reminder], str | None]
 
 # Template file names; every language folder has the same set.
 _FILES = {"subject": "{name}.subject.j2", "txt": "{name}.txt.j2", "html": "{name}.html.j2", "short": "{name}.short.j2"}
@@ -204,8 +212,15 @@ def _planned(status: RoadmapStatus, stage_id: str) -> PlannedStage:
     return planned
 
 
-def _item(reminder: Reminder, status: RoadmapStatus, also: Sequence[Reminder] = ()) -> SimpleNamespace:
-    """One reminder as the templates see it (`also`: other kinds about the same stage in a digest)."""
+def _item(
+    reminder: Reminder,
+    status: RoadmapStatus,
+    also: Sequence[Reminder] = (),
+    links: LinkMaker | None = None,
+    show_command: bool = False,
+) -> SimpleNamespace:
+    """One reminder as the templates see it (`also`: other kinds about the same stage in a digest;
+    `links`: the recipient's action link; the command is shown without a link or when asked for)."""
     roadmap = status.plan.roadmap
     if reminder.roadmap_id != roadmap.id:
         raise ValueError(f"напоминание относится к дорожной карте {reminder.roadmap_id}, а статус — к {roadmap.id}")
@@ -237,6 +252,7 @@ def _item(reminder: Reminder, status: RoadmapStatus, also: Sequence[Reminder] = 
     recipient = roadmap.people.get(reminder.person)
     supervisor = recipient.supervisor if recipient is not None else None
     by = owner_key if kind is Kind.ESCALATION else reminder.person
+    link = links(reminder) if links is not None else None
     return _ns(
         kind=kind.value,
         also=[other.kind.value for other in also if other.kind is not kind],
@@ -264,6 +280,8 @@ def _item(reminder: Reminder, status: RoadmapStatus, also: Sequence[Reminder] = 
         supervisor=_person(roadmap, supervisor) if supervisor else None,
         unblocked_by=unblocker,
         done_command=_done_command(status, planned, reminder.occurrence, by),
+        link=link,
+        show_command=show_command or link is None,
     )
 
 
@@ -311,14 +329,22 @@ def _message(env: Environment, name: str, context: dict[str, Any], short: str | 
     )
 
 
-def render_reminder(reminder: Reminder, status: RoadmapStatus, language: str = DEFAULT_LANGUAGE) -> Message:
-    """The message for one reminder, in the recipient's words ("Здравствуйте, Волкова Л.А.!")."""
+def render_reminder(
+    reminder: Reminder,
+    status: RoadmapStatus,
+    language: str = DEFAULT_LANGUAGE,
+    *,
+    links: LinkMaker | None = None,
+    show_command: bool = False,
+) -> Message:
+    """The message for one reminder, in the recipient's words ("Здравствуйте, Волкова Л.А.!");
+    `links`/`show_command`: the action link and the command line (module docstring)."""
     env = _environment(language)
     roadmap = status.plan.roadmap
     context = {
         "recipient": _person(roadmap, reminder.person),
         "roadmap": _roadmap(roadmap),
-        "item": _item(reminder, status),
+        "item": _item(reminder, status, links=links, show_command=show_command),
     }
     return _message(env, "reminder", context)
 
@@ -329,7 +355,9 @@ class _Group:
     entries: list[SimpleNamespace] = field(default_factory=list)
 
 
-def _digest_entries(reminders: Iterable[Reminder], status: RoadmapStatus) -> list[SimpleNamespace]:
+def _digest_entries(
+    reminders: Iterable[Reminder], status: RoadmapStatus, links: LinkMaker | None = None, show_command: bool = False
+) -> list[SimpleNamespace]:
     """Items most urgent first; one item per stage occurrence (its most urgent kind, the others in
     `also`: "lead" and "unblocked" about the same stage read as one item)."""
     order = {key: index for index, key in enumerate(status.plan.stages)}
@@ -337,12 +365,20 @@ def _digest_entries(reminders: Iterable[Reminder], status: RoadmapStatus) -> lis
     grouped: dict[tuple[str, str], list[Reminder]] = {}
     for reminder in ranked:
         grouped.setdefault((reminder.stage_id, reminder.occurrence), []).append(reminder)
-    return [_item(group[0], status, group[1:]) for group in grouped.values()]
+    return [_item(group[0], status, group[1:], links, show_command) for group in grouped.values()]
 
 
-def render_digest(reminders: list[Reminder], status: RoadmapStatus, language: str = DEFAULT_LANGUAGE) -> Message:
+def render_digest(
+    reminders: list[Reminder],
+    status: RoadmapStatus,
+    language: str = DEFAULT_LANGUAGE,
+    *,
+    links: LinkMaker | None = None,
+    show_command: bool = False,
+) -> Message:
     """One message listing all of a person's reminders of the day, most urgent first
-    (escalations, overdue — most late first, due today, unblocked, lead, check-ins)."""
+    (escalations, overdue — most late first, due today, unblocked, lead, check-ins); each item
+    with its own action link when `links` is given."""
     env = _environment(language)
     if not reminders:
         raise ValueError("сводка без напоминаний: нечего отправлять")
@@ -350,7 +386,7 @@ def render_digest(reminders: list[Reminder], status: RoadmapStatus, language: st
     if len(people) > 1:
         raise ValueError(f"сводка собирается для одного человека, а напоминания адресованы: {', '.join(sorted(people))}")
     roadmap = status.plan.roadmap
-    entries = _digest_entries(reminders, status)
+    entries = _digest_entries(reminders, status, links, show_command)
     groups: list[_Group] = []
     for entry in entries:
         if not groups or groups[-1].kind != entry.kind:
@@ -364,7 +400,7 @@ def render_digest(reminders: list[Reminder], status: RoadmapStatus, language: st
         "day": day,
         "groups": [_ns(kind=group.kind, entries=group.entries) for group in groups],
         "total": len(entries),
-        "evidence": any(entry.stage.evidence_required and entry.kind != "checkin" for entry in entries),
+        "evidence": any(entry.stage.evidence_required and entry.kind != "checkin" and entry.show_command for entry in entries),
         "counts": _ns(**counts),
     }
     # The chat text lists as many of the most urgent items as fit and says how many are left out.

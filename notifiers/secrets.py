@@ -11,7 +11,9 @@ A roadmap only names a secret (``secret:NAME``); its value is looked up here, in
    ``PREFECT_API_URL`` is set). Prefect block names allow only lowercase letters, digits and dashes, so
    ``matrix_volkova`` is looked up as the block ``matrix-volkova``.
 
-Secret values never appear in the messages of this module.
+Secret values never appear in the messages of this module; a secret's name, which comes from a
+roadmap or a command line, is quoted through `cyclogram.engine.credentials.mask` in case someone
+wrote the value where the name belongs.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from cyclogram.engine.credentials import mask
 from cyclogram.engine.diagnostics import Refusal
 
 ENV_PREFIX = "CYCLOGRAM_SECRET_"
@@ -66,7 +69,7 @@ def reference_name(value: str) -> str:
 def _check_name(name: str) -> None:
     if not _NAME.match(name or ""):
         raise SecretError(
-            f"имя секрета «{name}» записано неверно: нужны латинские буквы, цифры, «_», «.» или «-», например secret:smtp"
+            f"имя секрета «{mask(name)}» записано неверно: нужны латинские буквы, цифры, «_», «.» или «-», например secret:smtp"
         )
 
 
@@ -150,7 +153,7 @@ class Secrets:
                 where += f" или добавьте его в файл секретов {self.secrets_file}"
             if self.use_prefect:
                 where += f" или создайте блок Prefect Secret «{prefect_block_name(name)}»"
-            raise SecretError(f"секрет «{name}» не найден: {where}")
+            raise SecretError(f"секрет «{mask(name)}» не найден: {where}")
         return value
 
     def resolve(self, value: str) -> str:

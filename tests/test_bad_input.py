@@ -12,6 +12,8 @@ say; where it does not yet, the fixture is listed in one of the XFAIL tables bel
 (strict, so a fix turns the test red until the entry is removed).
 
 Binary, non-UTF-8 and oversized files are not committed as fixtures; they are created in tmp_path.
+Devices, named pipes and other cases that could hang or exhaust the machine on a regression are
+run in a bounded child process (tests/test_limits.py).
 """
 
 from __future__ import annotations
@@ -86,8 +88,11 @@ SINGLE_MESSAGE_XFAIL: dict[str, str] = {}
 # How many messages are right is open; the expectation test still checks the one that matters.
 SINGLE_MESSAGE_UNCHECKED: dict[str, str] = {
     "43-far-future-date.yaml": (
-        "besides the out-of-year warning, the calendar-coverage warning and a message for the stage "
-        "whose date overflows are legitimate"
+        "besides the out-of-year warning, the calendar-coverage warning and the out-of-year warning of the "
+        "stage computed from it are legitimate"
+    ),
+    "61-chain-leaves-date-range.yaml": (
+        "a date near 2200 also gets the out-of-year and calendar-coverage warnings; those are legitimate"
     ),
 }
 
@@ -268,6 +273,29 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path, monkeypatch: p
     assert_clean([diagnostic], require_position=False)
     # The same file is a valid roadmap under the normal limit: only its size was refused.
     assert check_file(path).report.ok
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    checked = run(tmp_path)
+    [diagnostic] = checked.report.diagnostics
+    assert "это не обычный файл (устройство, канал или папка): это папка" in diagnostic.message
+    assert_clean([diagnostic], require_position=False)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux /proc")
+def test_file_longer_than_its_reported_size_is_cut_at_the_limit() -> None:
+    # /proc files report size 0 whatever they hold: the size check passes, the read must not.
+    assert Path("/proc/self/status").stat().st_size == 0
+    checked = run(Path("/proc/self/status"), max_bytes=100)
+    [diagnostic] = checked.report.diagnostics
+    assert "слишком большой (больше, чем 100 байт)" in diagnostic.message
+    assert_clean([diagnostic], require_position=False)
+
+
+def test_unreadable_file_is_refused_in_russian(tmp_path: Path) -> None:
+    path = tmp_path / "missing" / "roadmap.yaml"
+    [diagnostic] = run(path).report.diagnostics
+    assert diagnostic.message == "файл не найден"
 
 
 # --- the command line ------------------------------------------------------------------------------

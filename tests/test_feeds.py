@@ -1,4 +1,5 @@
-"""Calendar feeds over real HTTP on loopback: tokens, 304s, revocation, isolation, freshness."""
+"""Calendar feeds over real HTTP on loopback (the web app under uvicorn): tokens, 304s, revocation,
+isolation, freshness, hostile clients."""
 
 from __future__ import annotations
 
@@ -7,17 +8,16 @@ import os
 import re
 import subprocess
 import sys
-import threading
 
 import pytest
-from helpers import ROADMAPS
+from helpers import ROADMAPS, AppServer
 from icalendar import Calendar
 
 from cyclogram import recording
 from cyclogram.feeds import Feeds
 from cyclogram.store import open_store
 from cyclogram.tracker import Tracker
-from cyclogram.web import make_server
+from cyclogram.web import WebContext, create_app
 
 SPT = ROADMAPS / "spt-usolye-2024.yaml"
 
@@ -31,14 +31,14 @@ def feeds(database_url, tmp_path):
     store.close()
 
 
+def _app(feeds: Feeds, quiet: bool = True) -> object:
+    return create_app(WebContext(feeds.tracker, b"k" * 32, "http://127.0.0.1"), quiet=quiet)
+
+
 @pytest.fixture
 def server(feeds):
-    httpd = make_server(feeds, "127.0.0.1", 0, quiet=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_address[1]
-    httpd.shutdown()
-    httpd.server_close()
+    with AppServer(_app(feeds)) as running:
+        yield running.port
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -78,7 +78,7 @@ def test_unknown_and_revoked_tokens_look_the_same(feeds, server):
     assert revoked[0] == unknown[0] == 404
     assert revoked[2] == unknown[2]
     assert get(server, "/calendars/short.ics")[0] == 404
-    assert get(server, "/")[0] == 404
+    assert get(server, "/calendars/")[0] == 404 and get(server, "/no-such-page")[0] == 404
 
 
 def test_rotation_replaces_the_link(feeds, server):
@@ -153,3 +153,33 @@ def test_sequence_does_not_move_with_the_calendar_alone(feeds):
     late = events(feeds.build("spt-usolye-2024", as_of=__import__("datetime").date(2024, 10, 21)).body)
     assert set(early) == set(late)
     assert all(int(late[uid].get("SEQUENCE", 0)) == 0 for uid in late)
+
+
+def test_a_weak_etag_gets_304_as_rfc_9110_says(feeds, server):
+    feed = feeds.create("spt-usolye-2024", "admin")
+    _, headers, _ = get(server, f"/calendars/{feed.token}.ics")
+    weak = "W/" + headers["etag"]
+    assert get(server, f"/calendars/{feed.token}.ics", {"If-None-Match": weak})[0] == 304
+    assert get(server, f"/calendars/{feed.token}.ics", {"If-None-Match": f'"other", {weak}'})[0] == 304
+    assert get(server, f"/calendars/{feed.token}.ics", {"If-None-Match": 'W/"other"'})[0] == 200
+
+
+def test_idle_connections_are_closed_and_disconnects_are_quiet(feeds, capfd):
+    import socket
+
+    feed = feeds.create("spt-usolye-2024", "admin")
+    from cyclogram.web.protocol import FirstRequestTimeout
+
+    with AppServer(_app(feeds, quiet=False), timeout_keep_alive=1, http=FirstRequestTimeout) as running:
+        idle = socket.create_connection(("127.0.0.1", running.port), timeout=10)
+        idle.settimeout(10)
+        assert idle.recv(1) == b""  # the server let the silent client go (after ~1 s, not never)
+        idle.close()
+        for _ in range(5):  # ask and hang up before the answer
+            rude = socket.create_connection(("127.0.0.1", running.port), timeout=10)
+            rude.sendall(f"GET /CALENDARS/{feed.token}.ics HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            rude.close()
+        assert get(running.port, f"/calendars/{feed.token}.ics")[0] == 200  # still serving
+    logged = capfd.readouterr().err
+    assert "Traceback" not in logged and "BrokenPipe" not in logged
+    assert feed.token not in logged and feed.token[:6] + "…" in logged  # masked, whatever the case of the path

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,14 @@ def test_the_compiled_run_mirrors_the_roadmap(db):
     with get_client(sync_client=True) as client:
         from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[result["flow_run_id"]])))
+        # Prefect records task runs from events a moment after the flow returns: wait for all 32
+        # (28 stages + reminders, calendars, artifacts, record), a bounded while.
+        deadline = time.monotonic() + 30
+        while True:
+            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[result["flow_run_id"]])))
+            if len(runs) >= 32 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         flow_run = client.read_flow_run(result["flow_run_id"])
     assert flow_run.name == "spt-usolye-2024 · 2024-10-14"
     stage_runs = {r.name.split(" · ", 1)[0]: r for r in runs if " · " in r.name}
@@ -123,9 +131,41 @@ def test_artifacts_are_published_per_roadmap(db):
     assert table and table[0].type == "table"
     assert summary and "Просрочено" in str(summary[0].data)
     import json
+    import re
 
     rows = json.loads(table[0].data)
     assert len(rows) == 28 and any("Произвести выгрузку" in row["Этап"] for row in rows)
+    assert list(rows[0]) == ["Статус", "Срок", "№", "Этап", "Ответственные"]  # status and due first
+    # The UI renders cells as markdown: no cell may start like a numbered list ("1." alone is an empty list).
+    assert not [cell for row in rows for cell in row.values() if re.match(r"^\d+[.)](\s|$)", cell)]
+    assert [row["№"] for row in rows][:3] == ["№ 1", "№ 2", "№ 3"]
+    upload = next(row for row in rows if row["№"] == "№ 20")
+    assert upload["Срок"] == "18.10.2024" and upload["Статус"] == "заблокирован"
+    assert next(row for row in rows if row["№"] == "№ 1")["Статус"].startswith("просрочен, ")
+
+
+def test_markdown_marks_in_cells_are_escaped():
+    from cyclogram.flows.roadmap import plain_cell
+
+    assert plain_cell("2.") == "2\\." and plain_cell("1. Включить") == "1\\. Включить"
+    assert plain_cell("- пункт") == "\\- пункт" and plain_cell("# заголовок") == "\\# заголовок"
+    assert plain_cell("2.1 Выгрузка") == "2.1 Выгрузка" and plain_cell("Выгрузка 20.") == "Выгрузка 20."
+
+
+def test_a_tick_with_overdue_stages_ends_in_a_state_that_says_so(db):
+    url, _ = db
+    result = roadmap_tick("spt-usolye-2024", "2024-10-14", url, send=False)
+    assert result["overdue"] == 3 and result["stages"] == 28  # callers still get the figures
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(result["flow_run_id"]).state
+    assert state is not None and state.is_completed()
+    assert state.name == "Просрочено"
+    assert state.message and state.message.startswith("просрочено: 3 — этапы 1 (")
+    early = roadmap_tick("spt-usolye-2024", "2024-09-02", url, send=False)
+    assert early["overdue"] == 0
+    with get_client(sync_client=True) as client:
+        quiet = client.read_flow_run(early["flow_run_id"]).state
+    assert quiet is not None and quiet.name == "Completed" and "просроченных этапов нет" in (quiet.message or "")
 
 
 def test_two_ticks_of_the_same_day_send_nothing_twice(db, smtp):

@@ -283,7 +283,7 @@ def test_concurrent_first_use_of_a_new_database_migrates_once(tmp_path):
         assert proc.returncode == 0 and out.strip() == "ok", err
     engine = create_engine(url)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
         assert connection.execute(text("SELECT seq FROM audit_head")).scalar() == 0
 
 
@@ -379,4 +379,4 @@ def test_history_and_status_from_the_command_line(tmp_path):
     as_json = json.loads(run_cli("history", "--format", "json", "--db", url).stdout)
     assert [e["seq"] for e in as_json] == [1, 2]
     verify = run_cli("audit", "verify", "--db", url)
-    assert verify.returncode == 0 and "Журнал цел" in verify.stdout
+    assert verify.returncode == 0 and "Цепочка журнала цела" in verify.stdout and "НАРУШЕНИЕ" not in verify.stdout

@@ -136,16 +136,14 @@ def feeds_rotate(
 def web(
     host: Annotated[str, typer.Option("--host", help="Адрес для прослушивания")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Порт")] = 8080,
+    base_url: BaseUrlOption = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Раздавать календари по ссылкам /calendars/<токен>.ics (для подписки в календарях)."""
-    from cyclogram.web import make_server
+    """Веб-приложение школы: доска, страницы этапов по ссылкам из напоминаний, журнал, календари."""
+    from cyclogram.web import serve, web_context
 
-    server = make_server(_feeds(database), host, port)
-    print(f"Календари: http://{host}:{port}/calendars/<токен>.ics (список ссылок: cyclogram feeds). Остановить: Ctrl-C")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    context = web_context(tracker(database), base_url)
+    print(
+        f"Циклограмма: http://{host}:{port}/ (публичный адрес в ссылках: {context.base_url}). Остановить: Ctrl-C", file=sys.stderr
+    )
+    serve(context, host, port)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cyclogram.cli._common import DatabaseOption, RoadmapArgument, console, refuse, tracker
+from cyclogram.cli._common import BaseUrlOption, DatabaseOption, RoadmapArgument, console, refuse, tracker
 
 if TYPE_CHECKING:
     from cyclogram.outbox import DispatchReport
@@ -30,9 +30,11 @@ def remind(
         bool, typer.Option("--dry-run", help="Только показать, что и кому ушло бы; ничего не записывать и не отправлять")
     ] = False,
     no_send: Annotated[bool, typer.Option("--no-send", help="Поставить в очередь, но не отправлять")] = False,
+    base_url: BaseUrlOption = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Рассчитать напоминания на день, поставить их в очередь и отправить."""
+    """Рассчитать напоминания на день, поставить их в очередь и отправить (с адресом веб-приложения —
+    со ссылкой «Отметить выполнение» в каждом сообщении)."""
     from cyclogram import app as services
     from cyclogram import render
     from cyclogram.engine import russian
@@ -44,7 +46,14 @@ def remind(
     active = opened.active(roadmap)
     day = parse_day(as_of, active.zone)
     report = remind_today(
-        opened, active.id, day, services.secrets(), dry_run=dry_run, send=not no_send, stop=None if dry_run else graceful_stop()
+        opened,
+        active.id,
+        day,
+        services.secrets(),
+        dry_run=dry_run,
+        send=not no_send,
+        stop=None if dry_run else graceful_stop(),
+        base_url=base_url,
     )
     if not report.working_day:
         name = report.holiday_name
@@ -66,9 +75,17 @@ def remind(
 
 
 def _print_dispatch(report: DispatchReport) -> None:
+    """The outcome; exit code 5 (`Undelivered`) when something was not delivered, so cron alerts."""
+    from cyclogram.outbox import Undelivered
+
     print(f"Отправлено: {report.sent}; повторим позже: {report.retrying}; не удалось совсем: {report.failed}.")
     for error in report.errors[:20]:
         print(f"  не отправлено: {error}", file=sys.stderr)
+    if report.retrying or report.failed:
+        raise Undelivered(
+            f"не доставлено сообщений: {report.retrying + report.failed} (повторим позже: {report.retrying}, "
+            f"не удалось совсем: {report.failed}); очередь: cyclogram outbox"
+        )
 
 
 @app.command("dispatch")

@@ -4,6 +4,7 @@ history, audit verify."""
 from __future__ import annotations
 
 import os
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -165,6 +166,8 @@ def _report(outcomes: list[RecordOutcome], word: str) -> None:
         )
         if outcome.evidence:
             print(f"Подтверждение сохранено: sha256:{outcome.evidence.sha256} ({outcome.evidence.original_name})")
+        if outcome.evidence_notice:
+            print(outcome.evidence_notice)
     done_ids = {o.stage.id for o in outcomes}
     for outcome in outcomes:
         for planned in outcome.unblocked:
@@ -242,17 +245,83 @@ def history(
 
 
 @audit_app.command("verify")
-def audit_verify(database: DatabaseOption = None) -> None:
-    """Проверить журнал (цепочку хэшей: изменённые, удалённые, переставленные записи) и файлы подтверждений."""
+def audit_verify(
+    checkpoint: Annotated[
+        str | None, typer.Option("--checkpoint", help="Опубликованная контрольная точка N:ХЭШ (или файл с ней)")
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Проверить журнал и всё, что от него зависит: цепочку хэшей, подписи ключом аудита, состояние этапов,
+    версии дорожных карт, ссылки на календари, файлы подтверждений — и контрольную точку, если она дана."""
+    from cyclogram import app as services
+    from cyclogram.engine.auditchain import Checkpoint
+
+    wanted = None
+    if checkpoint is not None:
+        text = Path(checkpoint).read_text(encoding="utf-8") if Path(checkpoint).is_file() else checkpoint
+        wanted = Checkpoint.parse(text.split()[-1] if text.split() else "")
+        if wanted is None:
+            raise refuse(f"контрольная точка записывается как НОМЕР:ХЭШ (64 шестнадцатеричных знака), а не «{checkpoint[:80]}»")
     opened = tracker(database)
-    result = opened.verify()
-    files, problems = opened.verify_evidence()
+    key = services.audit_key()
+    result = opened.verify(key)
+    problems: list[str] = []
     if result.ok:
-        print(f"Журнал цел: проверено записей — {result.checked}.")
+        signed = (
+            ""
+            if key is None
+            else (
+                ", все подписаны ключом аудита"
+                if not result.unsigned
+                else f"; без подписи ключом (до его включения): {result.unsigned}"
+            )
+        )
+        print(f"Цепочка журнала цела: проверено записей — {result.checked}{signed}.")
     else:
-        print(f"Журнал нарушен: {result.problem}. Проверено целых записей до нарушения: {result.checked}.")
-    for problem in problems:
-        print(f"Подтверждения: {problem}.")
-    if not problems:
+        problems.append(f"журнал нарушен: {result.problem} (целых записей до нарушения: {result.checked})")
+    if key is None:
+        print("Ключ аудита не задан (секрет audit_key): пересчёт журнала целиком обнаружит только контрольная точка.")
+    if wanted is not None:
+        broken = opened.verify_checkpoint(wanted)
+        if broken:
+            problems.append(broken)
+        else:
+            print(f"Контрольная точка {wanted.seq}:{wanted.hash[:12]}… совпадает: журнал до неё не изменён.")
+    state = opened.verify_state()
+    problems += state
+    if not state:
+        print(
+            "Состояние в базе совпадает с журналом: выполнения, пропуски, версии дорожных карт, подтверждения, ссылки на календари."
+        )
+    files, missing = opened.verify_evidence()
+    problems += missing
+    if not missing:
         print(f"Файлы подтверждений целы: {files}.")
-    raise typer.Exit(0 if result.ok and not problems else 1)
+    for problem in problems:
+        print(f"НАРУШЕНИЕ: {problem}.")
+    raise typer.Exit(1 if problems else 0)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Записать контрольную точку в файл")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Контрольная точка журнала (номер и хэш последней записи): опубликуйте её вне базы — в приказе,
+    письмом директору — и сверяйте: cyclogram audit verify --checkpoint НОМЕР:ХЭШ."""
+    from cyclogram import app as services
+    from cyclogram.engine.auditchain import Checkpoint
+
+    opened = tracker(database)
+    result = opened.verify(services.audit_key())
+    if not result.ok:
+        raise refuse(f"журнал нарушен ({result.problem}): контрольную точку по нему ставить нельзя")
+    point = Checkpoint(result.checked, result.head_hash)
+    if output is not None:
+        output.write_text(f"{point}\n", encoding="utf-8")
+    print(point)
+    print(
+        f"Записей в журнале: {result.checked}. Сохраните эту строку вне базы (приказ, письмо директору); "
+        f"проверка: cyclogram audit verify --checkpoint {point.seq}:{point.hash}",
+        file=sys.stderr,
+    )

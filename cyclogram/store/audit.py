@@ -40,7 +40,8 @@ def append_event(
     """Add one event at the end of the chain. Must run inside `Store.write()` (which holds the lock)."""
     head = session.get(AuditHeadRow, 1)
     assert head is not None, "audit_head row is created by the first migration"
-    record = seal(head.seq + 1, utc_now(), actor, action, roadmap_id, stage_id, payload, head.hash)
+    key = session.info.get("audit_key")  # set by the store for its write transactions (store/db.py)
+    record = seal(head.seq + 1, utc_now(), actor, action, roadmap_id, stage_id, payload, head.hash, key)
     session.add(AuditEventRow(**_row_fields(record)))
     head.seq, head.hash = record.seq, record.hash
     session.add(head)
@@ -59,11 +60,14 @@ def _row_fields(record: AuditRecord) -> dict[str, Any]:
         "payload": record.payload,
         "prev_hash": record.prev_hash,
         "hash": record.hash,
+        "mac": record.mac,
     }
 
 
 def _record(row: AuditEventRow) -> AuditRecord:
-    return AuditRecord(row.seq, row.at, row.actor, row.action, row.roadmap_id, row.stage_id, row.payload, row.prev_hash, row.hash)
+    return AuditRecord(
+        row.seq, row.at, row.actor, row.action, row.roadmap_id, row.stage_id, row.payload, row.prev_hash, row.hash, row.mac
+    )
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,8 @@ def iter_all(session: Session, batch: int = 5000) -> Iterator[AuditRecord]:
         last = rows[-1].seq
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(session: Session, key: bytes | None = None) -> VerifyResult:
     # sqlmodel's exec() runs any Executable, but its overloads omit text() (fastapi/sqlmodel#909)
     head_row = session.exec(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()  # type: ignore[call-overload]
     head = (int(head_row[0]), str(head_row[1])) if head_row else None
-    return verify_chain(iter_all(session), head)
+    return verify_chain(iter_all(session), head, key)

@@ -12,9 +12,11 @@ message and no password (`translate_errors`).
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-SCHEMA_REVISION = "0003"  # newest migration in store/migrations/versions
+SCHEMA_REVISION = "0005"  # newest migration in store/migrations/versions
 
 
 class StoreError(Refusal):
@@ -98,6 +100,9 @@ class Store:
         self.url = url
         self.timeout = timeout
         self.backend = _backend(url)
+        # The audit key (a secret outside the database) signs every event written through this
+        # store; asked for on the first write only (see `cyclogram.app.open_tracker`).
+        self.audit_key: Callable[[], bytes | None] = lambda: None
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,8 +113,7 @@ class Store:
         """One read transaction through the driver itself (no ORM)."""
         with translate_errors(self.url):
             if self.is_sqlite:
-                target, uri = _sqlite_target(self.url)
-                connection = sqlite3.connect(target, timeout=self.timeout, isolation_level=None, uri=uri)
+                connection = self._sqlite_for_reading()
                 try:
                     connection.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
                     connection.execute("BEGIN")
@@ -127,6 +131,27 @@ class Store:
                 ) as pg_connection:
                     pg_connection.read_only = True
                     yield Reader(pg_connection, "format")
+
+    def _sqlite_for_reading(self) -> sqlite3.Connection:
+        """A connection for reading; on a read-only disk (where SQLite cannot create its WAL index)
+        the file is opened immutable, read-only: nobody can be writing it there."""
+        target, uri = _sqlite_target(self.url)
+        connection = sqlite3.connect(target, timeout=self.timeout, isolation_level=None, uri=uri)
+        try:
+            connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            return connection
+        except sqlite3.OperationalError as error:
+            lowered = str(error).lower()
+            connection.close()
+            if uri or not (
+                "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered or "disk i/o" in lowered
+            ):
+                raise
+            if not Path(target).exists():
+                raise
+        return sqlite3.connect(
+            f"file:{Path(target).resolve()}?mode=ro&immutable=1", timeout=self.timeout, isolation_level=None, uri=True
+        )
 
     # --- the ORM side (store/db.py), built when first needed ---------------------------------
 
@@ -166,9 +191,10 @@ def open_store(url: str | None = None, *, migrate: bool = True, timeout: float |
         if database != ":memory:" and not database.startswith("file:"):
             path = Path(database)
             if settings.uses_default_database(url):
-                path.parent.mkdir(parents=True, exist_ok=True)  # our own default location
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # our own default location, private
             if not path.parent.is_dir():
                 raise StoreError(f"папка для базы данных не существует: {path.parent}")
+            _create_private(path)
     elif store.backend != "postgresql":
         shown = store.backend or redact(raw)
         raise StoreError(f"поддерживаются SQLite и PostgreSQL, а не {shown}")
@@ -177,6 +203,17 @@ def open_store(url: str | None = None, *, migrate: bool = True, timeout: float |
 
         migrate_to_head(store)
     return store
+
+
+def _create_private(path: Path) -> None:
+    """A new database file is created 0600 (it holds outbox texts and feed tokens); SQLite gives its
+    -wal and -shm files the same mode. An existing file is left as its owner set it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        pass  # a read-only folder: opening will say so in Russian
 
 
 def schema_revision(store: Store) -> str | None:
@@ -215,6 +252,15 @@ def translate_errors(url: str) -> Iterator[None]:
         raise
 
 
+def _disk_nearly_full(url: str) -> bool:
+    if _backend(url) != "sqlite":
+        return False
+    try:
+        return shutil.disk_usage(Path(_sqlite_path(url)).resolve().parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
 def _explain(message: str, url: str) -> str:
     lowered = message.lower()
     where = redact(url)
@@ -236,4 +282,8 @@ def _explain(message: str, url: str) -> str:
         return "журнал аудита только дополняется: изменять и удалять записи нельзя"
     if "disk" in lowered and "full" in lowered:
         return f"нет места на диске для базы данных ({where})"
+    if "disk i/o error" in lowered:
+        if _disk_nearly_full(url):
+            return f"нет места на диске для базы данных ({where})"
+        return f"ошибка чтения или записи диска с базой данных ({where}): проверьте диск и свободное место"
     return f"ошибка базы данных ({where}): {message.splitlines()[0][:200] if message else 'неизвестная'}"

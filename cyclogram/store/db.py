@@ -51,8 +51,9 @@ def create_engine_for(store: Store) -> Engine:
 
 @contextmanager
 def write_session(store: Store) -> Iterator[Session]:
+    key = store.audit_key()
     with translate_errors(store.url):
-        with Session(store.engine, expire_on_commit=False) as session:
+        with Session(store.engine, expire_on_commit=False, info={"audit_key": key}) as session:
             with session.begin():
                 if not store.is_sqlite:
                     # sqlmodel's exec() runs any Executable, but its overloads omit text() (fastapi/sqlmodel#909)

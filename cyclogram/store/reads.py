@@ -6,6 +6,7 @@ when its compiled snapshot has to be rebuilt.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -83,3 +84,57 @@ def stage_states(reader: Reader, roadmap_id: str, *, closed_only: bool = True) -
 def audit_head(reader: Reader) -> tuple[int, str]:
     row = reader.row("SELECT seq, hash FROM audit_head WHERE id = 1")
     return (int(row[0]), str(row[1])) if row else (0, "")
+
+
+# --- action links and evidence (the web app) ------------------------------------------------------
+
+
+def revoked_link_ids(reader: Reader, link_ids: Collection[str]) -> set[str]:
+    """Which of these action-link ids were revoked one by one (table revoked_link)."""
+    wanted = list(dict.fromkeys(link_ids))
+    if not wanted:
+        return set()
+    marks = ", ".join("?" for _ in wanted)
+    return {str(row[0]) for row in reader.rows(f"SELECT link_id FROM revoked_link WHERE link_id IN ({marks})", wanted)}
+
+
+def link_reset_at(reader: Reader, roadmap_id: str, person: str) -> str | None:
+    """When a person's action links of a roadmap were last reset (UTC stamp), if ever (table link_reset)."""
+    row = reader.row("SELECT reset_at FROM link_reset WHERE roadmap_id = ? AND person = ?", (roadmap_id, person))
+    return str(row[0]) if row else None
+
+
+class EvidenceInfo(NamedTuple):
+    sha256: str
+    original_name: str
+    size: int
+
+
+def evidence(reader: Reader, sha256: str) -> EvidenceInfo | None:
+    row = reader.row("SELECT sha256, original_name, size FROM evidence WHERE sha256 = ?", (sha256,))
+    return EvidenceInfo(str(row[0]), str(row[1]), int(row[2])) if row else None
+
+
+def evidence_files(reader: Reader, sha256s: Collection[str]) -> dict[str, EvidenceInfo]:
+    """Stored files by their sha256 (names and sizes from table evidence); unknown ones left out."""
+    wanted = list(dict.fromkeys(sha256s))
+    if not wanted:
+        return {}
+    marks = ", ".join("?" for _ in wanted)
+    rows = reader.rows(f"SELECT sha256, original_name, size FROM evidence WHERE sha256 IN ({marks})", wanted)
+    return {str(r[0]): EvidenceInfo(str(r[0]), str(r[1]), int(r[2])) for r in rows}
+
+
+def evidence_in_roadmap(reader: Reader, roadmap_id: str, sha256: str) -> bool:
+    """Whether a stored file belongs to a roadmap: a stage's current evidence, or given for one of its
+    stages earlier (a completion or `evidence.stored` event of the roadmap names it)."""
+    current = reader.row("SELECT 1 FROM stage_state WHERE roadmap_id = ? AND evidence = ?", (roadmap_id, f"sha256:{sha256}"))
+    if current:
+        return True
+    # `sha256` is 64 hex digits (checked by the caller): nothing in it is a LIKE wildcard.
+    earlier = reader.row(
+        "SELECT 1 FROM audit_event WHERE roadmap_id = ? AND action IN ('evidence.stored', 'stage.done', 'stage.forced') "
+        "AND payload LIKE ?",
+        (roadmap_id, f"%{sha256}%"),
+    )
+    return earlier is not None

@@ -75,6 +75,7 @@ class AuditEventRow(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    mac: str | None = Field(default=None, max_length=64)  # HMAC with the audit key (engine/auditchain.py)
 
 
 class AuditHeadRow(SQLModel, table=True):
@@ -159,3 +160,37 @@ class FeedRow(SQLModel, table=True):
     created_by: str
     revoked_at: str | None = None
     replaced_by: str | None = None
+
+
+class WebUserRow(SQLModel, table=True):
+    """Someone who signs in to the web app (deputy director, director, auditor); teachers never do."""
+
+    __tablename__ = "web_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)  # admin | editor | viewer | auditor
+    password_hash: str = Field(max_length=200)  # argon2; never the password
+    created_at: str
+    created_by: str
+    disabled_at: str | None = None
+    last_sign_in_at: str | None = None
+
+
+class LinkResetRow(SQLModel, table=True):
+    """A person's action links issued before `reset_at` no longer work."""
+
+    __tablename__ = "link_reset"
+
+    roadmap_id: str = Field(primary_key=True, max_length=64)
+    person: str = Field(primary_key=True, max_length=64)
+    reset_at: str
+
+
+class RevokedLinkRow(SQLModel, table=True):
+    __tablename__ = "revoked_link"
+
+    link_id: str = Field(primary_key=True, max_length=32)
+    revoked_at: str
+    revoked_by: str

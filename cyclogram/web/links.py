@@ -1,0 +1,499 @@
+"""Acting from the message: the stage page a reminder's link opens, without signing in.
+
+Pages (Russian, server-rendered; ids and names are stable for the browser tests):
+
+* `/a/{token}` — a stage, for the person the link is bound to (`cyclogram.actionlinks`): title,
+  document, expected result, the date and why, dependencies and who waits, who is responsible, the
+  stage's history and evidence (`cyclogram.web.stagepage`). The status badge is `#stage-status`.
+  Forms: `form#done-form` (fields `note`, `evidence_file`, `evidence_url`, `done_on`, `csrf`; for
+  the owner of a blocked stage also `force` and `reason`) and, for the stage's owner (its first
+  responsible person), `form#skip-form` (field `reason`). Both post back to the same URL with a
+  hidden `action` (done | skip).
+* `/r/{roadmap}/s/{stage}` — the same page for signed-in accounts (`auth.require`): every role
+  sees it; editors and administrators mark for anyone (a `by` field), skip and force.
+* `/evidence/{sha256}` — a stored evidence file, for signed-in accounts, or with `?link=<token>`
+  for a valid link of the same roadmap (`cyclogram.web.uploads` for the response's safety).
+
+Decisions:
+
+* **One 404 for every bad link.** A forged, mistyped, expired (in the roadmap's own date),
+  revoked or reset token, a person's page token (`/p/` is `cyclogram.web.board`'s), a link to a
+  stage or person no longer in the roadmap, a person neither responsible for the stage nor a
+  supervisor of its people: all get the same page, without a sign-in link (`link_page=True`).
+* **The same rules as the command line**, through the same use case (`recording.done` /
+  `recording.skip` with `channel="web"`, recorded in the event's payload): a blocked stage is
+  refused with the Russian reason unless the owner forces it with a reason; `evidence_required`
+  needs a file or an https link; the date done defaults to today and may not be in the future;
+  one completion per stage occurrence — a second submit (a double click, a second device) shows
+  «уже отмечен …» on the page rather than an error page. Only the stage's responsible people may
+  mark it through their link; a supervisor's link (escalations) shows the stage.
+* **Post/Redirect/Get.** A recorded completion answers 303 to the same page, which shows the
+  recomputed truth: status, dates moved by the real completion, who may start now. A refused
+  submission shows the page again with the reason and what was typed (a chosen file must be chosen
+  again), with the status that says why: 403 (no or a stale CSRF token, or not allowed), 409
+  (blocked), 413 (over 20 MB), 415 (file type), 422 (a missing or wrong field).
+* **CSRF**: on a link page the form token is a MAC of the link itself (`WebContext.csrf_token`), so
+  no cookie is set for people who never sign in.
+* **Audit**: the actor of an action taken through a link is `link:<link id>` (which link did it,
+  should one leak); the person is the payload's `by`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from cyclogram import actionlinks, recording
+from cyclogram.actionlinks import ActionLink
+from cyclogram.engine import russian
+from cyclogram.engine.diagnostics import Refusal
+from cyclogram.engine.plan import PlannedStage
+from cyclogram.engine.status import Status
+from cyclogram.engine.tracking import Completion
+from cyclogram.links import Links, audience
+from cyclogram.store import reads
+from cyclogram.store.audit import HistoryFilter
+from cyclogram.store.evidence import evidence_path
+from cyclogram.tracker import ActiveRoadmap, TrackingError, status_of
+from cyclogram.web import stagepage, uploads
+from cyclogram.web.stagepage import FormValues, Viewer
+
+if TYPE_CHECKING:
+    from cyclogram.engine.auditchain import AuditRecord
+    from cyclogram.engine.status import RoadmapStatus
+    from cyclogram.web.context import WebContext
+
+EDITORS = ("admin", "editor")
+MAX_NOTE = 2000
+MAX_URL = 2000
+DONE_WORDS = {"done": "Готово: этап отмечен выполненным.", "skipped": "Готово: этап отмечен пропущенным."}
+STALE_FORM = "Форма устарела: обновите страницу и отправьте её ещё раз."
+TOO_LARGE = f"Файл больше {uploads.MAX_UPLOAD_BYTES // 1024 // 1024} МБ: загрузите файл поменьше или укажите ссылку на документ."
+
+
+@dataclass(frozen=True)
+class Target:
+    """The stage a page is about, and who acts on it."""
+
+    active: ActiveRoadmap
+    planned: PlannedStage
+    viewer: Viewer
+
+
+@dataclass(frozen=True)
+class PageData:
+    """One consistent read for a stage page."""
+
+    active: ActiveRoadmap
+    status: RoadmapStatus
+    completions: list[Completion]
+    history: list[AuditRecord]
+    files: dict[str, reads.EvidenceInfo]
+    today: dt.date
+
+    def completion(self, stage_id: str, label: str) -> Completion | None:
+        return stagepage.completion_of(self.completions, stage_id, label)
+
+
+class Refused(Exception):
+    """A submission refused with a Russian reason (shown on the page) and an HTTP status."""
+
+    def __init__(self, status: int, message: str, notice: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.notice = notice  # not an error: «уже отмечен …»
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def read_page(context: WebContext, roadmap_id: str, stage_id: str) -> PageData:
+    tracker = context.tracker
+    active, completions = tracker.completions(roadmap_id)
+    plan = active.plan
+    if stage_id not in plan.stages:  # a new version without the stage was loaded meanwhile
+        raise HTTPException(404, "Этого этапа больше нет в дорожной карте.")
+    keys = {stage_id, *plan.stages[stage_id].depends_on, *(k for k, p in plan.stages.items() if stage_id in p.depends_on)}
+    status = status_of(active, completions, dt.datetime.now(active.zone), keys)
+    history = tracker.history(HistoryFilter(active.id, stage_id))
+    completion_refs = [c.evidence for c in completions if c.stage_id == stage_id and c.evidence]
+    shas, _ = stagepage.evidence_refs(history, None)
+    shas += [ref.removeprefix("sha256:") for ref in completion_refs if ref.startswith("sha256:")]
+    with tracker.store.reading() as reader:
+        files = reads.evidence_files(reader, shas)
+    return PageData(active, status, completions, history, files, active.today())
+
+
+def link_target(context: WebContext, links: Links, token: str) -> Target | None:
+    """The stage and viewer of a stage link; None for every kind of bad link (module docstring)."""
+    genuine = actionlinks.read(context.key, token, dt.date.min)  # the signature; expiry in the roadmap's date
+    if genuine is None or genuine.for_person_page:
+        return None
+    try:
+        active = context.tracker.active(genuine.roadmap_id)
+    except TrackingError:
+        return None
+    link = links.check(token, active.today())
+    roadmap = active.roadmap
+    planned = active.plan.stages.get(genuine.stage_id)
+    if link is None or planned is None or link.person not in roadmap.people:
+        return None
+    supervisors = {key: person.supervisor for key, person in roadmap.people.items()}
+    if link.person not in audience(planned, supervisors):
+        return None
+    owner = planned.responsible[0] if planned.responsible else None
+    viewer = Viewer(
+        person=link.person,
+        actor=f"link:{link.link_id}",
+        may_mark=link.person in planned.responsible,
+        may_decide=link.person == owner,
+        choose_person=False,
+        occurrence=link.occurrence,
+        evidence_query=stagepage.link_query(token),
+        greeting=f"Страница этапа для: {roadmap.people[link.person].name}",
+    )
+    return Target(active, planned, viewer)
+
+
+def signed_in_target(context: WebContext, roadmap_ref: str, stage_ref: str, role: str, actor: str) -> Target:
+    try:
+        active = context.tracker.active(roadmap_ref)
+    except TrackingError:
+        raise HTTPException(404, "Такой дорожной карты нет.") from None
+    planned = active.plan.by_number_or_id(stage_ref)
+    if planned is None:
+        raise HTTPException(404, "В дорожной карте нет такого этапа.")
+    editor = role in EDITORS
+    viewer = Viewer(person=None, actor=actor, may_mark=editor, may_decide=editor, choose_person=editor, occurrence=None)
+    return Target(active, planned, viewer)
+
+
+# --- checking a submission ------------------------------------------------------------------------
+
+
+def text_field(form: FormData, name: str, limit: int = MAX_NOTE) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def form_values(form: FormData) -> FormValues:
+    action = text_field(form, "action")
+    reason = text_field(form, "reason")
+    return FormValues(
+        note=text_field(form, "note"),
+        evidence_url=text_field(form, "evidence_url", MAX_URL),
+        done_on=text_field(form, "done_on", 20),
+        reason=reason if action == "done" else "",
+        skip_reason=reason if action == "skip" else "",
+        force=text_field(form, "force") in ("1", "on", "true"),
+        by=text_field(form, "by", 64),
+        occurrence=text_field(form, "occurrence", 200),
+    )
+
+
+def done_day(values: FormValues, today: dt.date) -> dt.date:
+    if not values.done_on:
+        return today
+    try:
+        day = dt.date.fromisoformat(values.done_on)
+    except ValueError:
+        raise Refused(422, "Дата выполнения непонятна: выберите её в календаре.") from None
+    if day > today:
+        raise Refused(422, f"Дата выполнения ({day:%d.%m.%Y}) ещё не наступила: этап отмечают, когда он выполнен.")
+    if day.year < 2000:
+        raise Refused(422, "Дата выполнения слишком давняя: проверьте год.")
+    return day
+
+
+def evidence_link(values: FormValues) -> str | None:
+    url = values.evidence_url
+    if not url:
+        return None
+    if not url.lower().startswith("https://") or any(ch.isspace() or ord(ch) < 0x20 for ch in url) or len(url) < 12:
+        raise Refused(422, "Ссылка на документ должна быть полным адресом, начинающимся с https://")
+    return url
+
+
+def acting_person(target: Target, values: FormValues) -> str:
+    """The person a completion is recorded for: the link's, or the one an editor chose."""
+    if target.viewer.person is not None:
+        return target.viewer.person
+    people = target.active.roadmap.people
+    chosen = values.by or (target.planned.responsible[0] if target.planned.responsible else "")
+    if chosen not in people:
+        raise Refused(422, "Выберите, кто выполнил этап.")
+    return chosen
+
+
+def chosen_occurrence(target: Target, values: FormValues, current: str) -> str:
+    wanted = target.viewer.occurrence if target.viewer.person is not None else (values.occurrence or None)
+    return stagepage.occurrence_label(target.planned, wanted, current)
+
+
+def check_done(target: Target, data: PageData, values: FormValues, label: str, has_evidence: bool) -> bool:
+    """Whether the completion must be forced (the stage is blocked and its owner says why); Refused
+    when it may not be recorded."""
+    planned = target.planned
+    row = data.status.stages[planned.id]
+    if planned.kind == "continuous":
+        raise Refused(409, "Это постоянный этап: отмечать его выполненным не нужно.")
+    force = False
+    if row.status is Status.BLOCKED:
+        stages = data.status.plan.stages
+        names = ", ".join(
+            f"{stages[b].stage.display_number} «{russian.shorten(stages[b].stage.title, 60)}»" for b in row.blocked_by
+        )
+        message = f"Этап {planned.stage.display_number} ещё заблокирован: не выполнены этапы {names}."
+        if not target.viewer.may_decide:
+            raise Refused(409, message + " Отметить его можно, когда они будут выполнены.")
+        if not (values.force and values.reason):
+            raise Refused(
+                409, message + " Если он всё же выполнен, отметьте «Выполнен, несмотря на блокировку» и напишите почему."
+            )
+        force = True
+    if planned.stage.evidence_required and not has_evidence:
+        what = planned.stage.document or "документ"
+        raise Refused(422, f"Для этого этапа нужно подтверждение ({what}): приложите файл или укажите ссылку на документ.")
+    return force
+
+
+def already(data: PageData, target: Target, label: str) -> None:
+    completion = data.completion(target.planned.id, label)
+    if completion is not None:
+        raise Refused(200, stagepage.already_text(completion, target.planned, data.active.roadmap, data.active.zone), notice=True)
+
+
+def refusal_text(refusal: Refusal) -> str:
+    text = str(refusal)
+    return text[:1].upper() + text[1:]
+
+
+# --- the pages --------------------------------------------------------------------------------------
+
+
+class StagePages:
+    def __init__(self, context: WebContext) -> None:
+        self.context = context
+        self.links = Links(context.tracker, context.key, context.base_url)
+
+    def not_found(self, request: Request) -> Response:
+        from cyclogram.web.app import ERROR_HINTS, ERROR_WORDS
+
+        response: Response = self.context.render(
+            request, "error.html.j2", status_code=404, code=404, title=ERROR_WORDS[404], hint=ERROR_HINTS[404], link_page=True
+        )
+        return response
+
+    async def show(
+        self,
+        request: Request,
+        target: Target,
+        status_code: int = 200,
+        error: str | None = None,
+        notice: str | None = None,
+        values: FormValues | None = None,
+    ) -> Response:
+        data = await run_in_threadpool(read_page, self.context, target.active.id, target.planned.id)
+        page = stagepage.stage_values(
+            data.active, data.status, data.completions, target.planned.id, target.viewer, data.history, data.files, data.today
+        )
+        flash = DONE_WORDS.get(request.query_params.get("ok", "")) if request.method == "GET" else None
+        response: Response = self.context.render(
+            request,
+            "stage.html.j2",
+            status_code=status_code,
+            **page,
+            error=error,
+            notice=notice,
+            flash=flash,
+            form=values or FormValues(done_on=data.today.isoformat()),
+            action_url=request.url.path,
+            link_page=target.viewer.person is not None,
+            max_upload_mb=uploads.MAX_UPLOAD_BYTES // 1024 // 1024,
+            accept=uploads.ACCEPT,
+            allowed_words=uploads.ALLOWED_WORDS,
+            max_upload_bytes=uploads.MAX_UPLOAD_BYTES,
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def submit(self, request: Request, target: Target) -> Response:
+        try:
+            form = await uploads.read_form(request)
+        except uploads.TooLarge:
+            response = await self.show(request, target, 413, TOO_LARGE)
+            response.headers["Connection"] = "close"  # the rest of the body is not read
+            return response
+        values = form_values(form)
+        action = text_field(form, "action")
+        try:
+            if not self.context.csrf_ok(request, form.get("csrf")):
+                raise Refused(403, STALE_FORM)
+            if action == "done":
+                await self.record_done(target, form, values)
+            elif action == "skip":
+                await self.record_skip(target, values)
+            else:
+                raise Refused(400, "Непонятно, что сделать: обновите страницу.")
+        except Refused as refused:
+            if refused.notice:
+                return await self.show(request, target, 200, notice=refused.message)
+            return await self.show(request, target, refused.status, refused.message, values=values)
+        finally:
+            await form.close()
+        outcome = "done" if action == "done" else "skipped"
+        return RedirectResponse(f"{request.url.path}?ok={outcome}", status_code=303)
+
+    async def record_done(self, target: Target, form: FormData, values: FormValues) -> None:
+        if not target.viewer.may_mark:
+            raise Refused(403, "Отметить этот этап может только ответственный за него.")
+        data = await run_in_threadpool(read_page, self.context, target.active.id, target.planned.id)
+        label = chosen_occurrence(target, values, data.status.stages[target.planned.id].occurrence)
+        already(data, target, label)
+        person = acting_person(target, values)
+        day = done_day(values, data.today)
+        url = evidence_link(values)
+        upload = uploads.uploaded_file(form, "evidence_file")
+        if upload is not None and url:
+            raise Refused(422, "Укажите что-то одно: файл или ссылку на документ.")
+        force = check_done(target, data, values, label, upload is not None or url is not None)
+        saved = None
+        if upload is not None:
+            try:
+                saved = await uploads.save_upload(upload)
+            except uploads.TooLarge:
+                raise Refused(413, TOO_LARGE) from None
+            except uploads.Unacceptable as error:
+                raise Refused(415, refusal_text(Refusal(str(error)))) from None
+        try:
+            await run_in_threadpool(
+                recording.done,
+                self.context.tracker,
+                target.active.id,
+                target.planned.id,
+                by=person,
+                actor=target.viewer.actor,
+                note=values.note or None,
+                evidence=str(saved.path) if saved else url,
+                at=None if day == data.today else day.isoformat(),
+                force=force,
+                reason=values.reason if force else None,
+                occurrence=label or None,
+                channel="web",
+                evidence_name=saved.name if saved else None,
+            )
+        except Refusal as refusal:
+            await self.refused_by_recording(target, label, refusal)
+        finally:
+            if saved is not None:
+                saved.path.unlink(missing_ok=True)
+
+    async def record_skip(self, target: Target, values: FormValues) -> None:
+        if not target.viewer.may_decide:
+            raise Refused(403, "Пропустить этап может только его ответственный (первый в списке).")
+        if not values.skip_reason:
+            raise Refused(422, "Напишите, почему этап пропускается.")
+        data = await run_in_threadpool(read_page, self.context, target.active.id, target.planned.id)
+        label = chosen_occurrence(target, values, data.status.stages[target.planned.id].occurrence)
+        already(data, target, label)
+        person = acting_person(target, values)
+        try:
+            await run_in_threadpool(
+                recording.skip,
+                self.context.tracker,
+                target.active.id,
+                target.planned.id,
+                by=person,
+                actor=target.viewer.actor,
+                reason=values.skip_reason,
+                occurrence=label or None,
+                channel="web",
+            )
+        except Refusal as refusal:
+            await self.refused_by_recording(target, label, refusal)
+
+    async def refused_by_recording(self, target: Target, label: str, refusal: Refusal) -> None:
+        """The use case's own refusal: a completion recorded meanwhile reads as «уже отмечен …»."""
+        data = await run_in_threadpool(read_page, self.context, target.active.id, target.planned.id)
+        already(data, target, label)
+        raise Refused(409, refusal_text(refusal))
+
+    # --- endpoints ------------------------------------------------------------------------------
+
+    async def link_page(self, request: Request) -> Response:
+        token = str(request.path_params["token"])
+        target = await run_in_threadpool(link_target, self.context, self.links, token)
+        if target is None:
+            return self.not_found(request)
+        if request.method == "POST":
+            return await self.submit(request, target)
+        return await self.show(request, target)
+
+    async def signed_in_page(self, request: Request) -> Response:
+        from cyclogram.web.auth import require
+
+        if request.method == "POST":
+            user = require(self.context, request, *EDITORS)
+        else:
+            user = require(self.context, request)
+        roadmap, stage = str(request.path_params["roadmap"]), str(request.path_params["stage"])
+        target = await run_in_threadpool(signed_in_target, self.context, roadmap, stage, user.role, user.actor)
+        if request.method == "POST":
+            return await self.submit(request, target)
+        return await self.show(request, target)
+
+    async def evidence(self, request: Request) -> Response:
+        sha256 = str(request.path_params["sha256"])
+        token = request.query_params.get("link")
+        if token is not None:
+            found = await run_in_threadpool(self.linked_file, token, sha256) if uploads.is_sha256(sha256) else None
+            if found is None:
+                return self.not_found(request)
+        else:
+            from cyclogram.web.auth import require
+
+            require(self.context, request)
+            if not uploads.is_sha256(sha256):
+                raise HTTPException(404)
+        info = await run_in_threadpool(self.stored_file, sha256)
+        path = evidence_path(self.context.tracker.evidence_root, sha256)
+        if info is None or not path.is_file():
+            raise HTTPException(404, "Файл подтверждения не найден.")
+        return uploads.download_response(path, info.original_name)
+
+    def linked_file(self, token: str, sha256: str) -> ActionLink | None:
+        """Whether `token` is a valid link of a roadmap `sha256` was given for (any link kind)."""
+        genuine = actionlinks.read(self.context.key, token, dt.date.min)
+        if genuine is None:
+            return None
+        try:
+            today = self.context.tracker.active(genuine.roadmap_id).today()
+        except TrackingError:
+            return None
+        link = self.links.check(token, today)
+        if link is None:
+            return None
+        with self.context.tracker.store.reading() as reader:
+            return link if reads.evidence_in_roadmap(reader, link.roadmap_id, sha256) else None
+
+    def stored_file(self, sha256: str) -> reads.EvidenceInfo | None:
+        with self.context.tracker.store.reading() as reader:
+            return reads.evidence(reader, sha256)
+
+
+def routes(context: WebContext) -> list[BaseRoute]:
+    pages = StagePages(context)
+    return [
+        Route("/a/{token}", pages.link_page, methods=["GET", "POST"]),
+        Route("/r/{roadmap}/s/{stage}", pages.signed_in_page, methods=["GET", "POST"]),
+        Route("/evidence/{sha256}", pages.evidence, methods=["GET"]),
+    ]
