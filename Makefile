@@ -29,7 +29,20 @@ $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "Chromium is missing and apt-get is not here: install chromium"; exit 1; }
 	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }'
 
-test: lint typecheck $(CHROMIUM)
+# PDF export (WeasyPrint) needs Debian's pango; the export tests render a PDF page to PNG with
+# poppler's pdftoppm. Installed the same way when missing.
+PDFTOPPM := /usr/bin/pdftoppm
+$(PDFTOPPM):
+	@command -v apt-get >/dev/null || { echo "pdftoppm is missing and apt-get is not here: install poppler-utils"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q poppler-utils || { apt-get update -q && apt-get install -y -q poppler-utils; }'
+
+.PHONY: pango
+pango:
+	@$(PYTHON) -c 'import ctypes.util as u, sys; sys.exit(0 if u.find_library("pango-1.0") and u.find_library("pangoft2-1.0") else 1)' || { \
+	  command -v apt-get >/dev/null || { echo "pango is missing and apt-get is not here: install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; }; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) sh -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 || { apt-get update -q && apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0; }'; }
+
+test: lint typecheck $(CHROMIUM) $(PDFTOPPM) pango
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 lint: $(STAMP)
@@ -54,6 +67,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_feeds.py
 	$(BIN)/python bench/bench_flows.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_import.py
 
 schema: $(STAMP)
 	$(BIN)/cyclogram schema -o docs/roadmap.schema.json

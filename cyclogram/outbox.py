@@ -17,18 +17,26 @@
 
 Secrets never reach the database: a row stores the channel's safe target (address, chat id or
 secret name); the Apprise URL is rebuilt from current secrets at send time and errors are redacted.
+
+Telegram goes through the Bot API instead of Apprise (`cyclogram.bot.delivery`), because a reminder
+there carries buttons («✅ Выполнено», «📎 Приложить документ», «Открыть»): the same claims, leases,
+retries and audit events, with `items` (what each message is about) stored on the row for its
+buttons. A person's Telegram chats are the roadmap's `telegram:` contact plus the chats linked to
+them (`cyclogram.bot.chats`, keys `telegram:<chat id>`), one message per chat; a failure no retry
+can fix (a chat unlinked meanwhile, the bot blocked) fails the row at once (`GiveUp`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import signal
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -40,7 +48,14 @@ from cyclogram.engine.diagnostics import Refusal
 from cyclogram.engine.model import Contacts, Person
 from cyclogram.engine.reminders import Reminder
 from cyclogram.engine.status import RoadmapStatus
-from cyclogram.notifiers.channels import Channel, ChannelProblem, person_channels, redact, send
+from cyclogram.notifiers.channels import (
+    Channel,
+    ChannelProblem,
+    linked_telegram_channel,
+    person_channels,
+    redact,
+    send,
+)
 from cyclogram.notifiers.messages import LinkMaker, Message, render_digest, render_reminder
 from cyclogram.notifiers.secrets import Secrets
 from cyclogram.store import Store, audit
@@ -65,6 +80,7 @@ class Outgoing:
     channel: Channel
     message: Message
     not_before: str
+    items: str | None = None  # JSON: what the message is about, for Telegram's buttons (`cyclogram.bot.cards.Item`)
 
     @property
     def item_keys(self) -> tuple[str, ...]:
@@ -100,6 +116,7 @@ def compose(
     immediate: bool = False,
     links: LinkMaker | None = None,
     show_command: bool = False,
+    linked: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[list[Outgoing], list[ChannelProblem]]:
     """Messages for today's reminders on every channel of every recipient (no database access).
 
@@ -108,9 +125,11 @@ def compose(
     as a button, a line of text and one link per digest item; `show_command` keeps the
     `cyclogram done …` line next to it (`notifiers.messages`). The link is part of the body the
     outbox row stores: acceptable, the database is private to the service's user (0600); it is never
-    logged.
+    logged. `linked`: each person's linked Telegram chats (`cyclogram.bot.chats.linked_chats`), added
+    to their channels unless the roadmap's contact is the same chat.
     """
     roadmap = status.plan.roadmap
+    links = _remembered(links)
     digest = roadmap.defaults.digest if digest is None else digest
     by_person: dict[str, list[Reminder]] = {}
     for reminder in reminders:
@@ -121,20 +140,93 @@ def compose(
         person = roadmap.people.get(person_key)
         if person is None:
             continue
-        channels, trouble = person_channels(person_key, person, secrets)
+        channels, trouble = person_and_linked_channels(person_key, person, (linked or {}).get(person_key, ()), secrets)
         problems.extend(trouble)
         items.sort(key=Reminder.urgency)
         for channel in channels:
             if digest and len(items) > 1:
                 message = render_digest(items, status, links=links, show_command=show_command)
                 when = audit.utc_stamp(_now()) if immediate else sending_moment(status, items[0].day)
-                outgoing.append(Outgoing(tuple(items), person_key, channel, message, when))
+                outgoing.append(Outgoing(tuple(items), person_key, channel, message, when, _items(status, items, links)))
                 continue
             for reminder in items:
                 message = render_reminder(reminder, status, links=links, show_command=show_command)
                 when = audit.utc_stamp(_now()) if immediate else sending_moment(status, reminder.day)
-                outgoing.append(Outgoing((reminder,), person_key, channel, message, when))
+                outgoing.append(Outgoing((reminder,), person_key, channel, message, when, _items(status, [reminder], links)))
     return outgoing, problems
+
+
+def person_and_linked_channels(
+    person_key: str, person: Person, chats: Sequence[str], secrets: Secrets
+) -> tuple[list[Channel], list[ChannelProblem]]:
+    """A person's channels from the roadmap's contacts and their linked Telegram chats (a chat the
+    roadmap's contact already names counts once); a person with linked chats only is not warned
+    about having no contacts."""
+    channels, problems = person_channels(person_key, person, secrets) if person.contacts.any or not chats else ([], [])
+    channels += _linked_channels(person_key, chats, channels, secrets, problems)
+    return channels, problems
+
+
+def _remembered(links: LinkMaker | None) -> LinkMaker | None:
+    """The same link for the same reminder within one compose: the text and the «Открыть» button
+    of a Telegram message (and every channel of a person) carry one link, not several."""
+    if links is None:
+        return None
+    made: dict[str, str | None] = {}
+    maker = links
+
+    def make(reminder: Reminder) -> str | None:
+        key = reminder.dedupe_key
+        if key not in made:
+            made[key] = maker(reminder)
+        return made[key]
+
+    return make
+
+
+def _items(status: RoadmapStatus, reminders: Sequence[Reminder], links: LinkMaker | None) -> str:
+    """What a message is about, as `OutboxRow.items` keeps it (the format of `cyclogram.bot.cards.Item`)."""
+    entries = []
+    for reminder in reminders:
+        planned = status.plan.stages.get(reminder.stage_id)
+        entries.append(
+            {
+                "s": reminder.stage_id,
+                "o": reminder.occurrence,
+                "k": reminder.kind.value,
+                "l": links(reminder) if links is not None else None,
+                "n": planned.stage.display_number if planned is not None else reminder.stage_id,
+            }
+        )
+    return json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+
+
+def _linked_channels(
+    person_key: str, chats: Sequence[str], existing: Sequence[Channel], secrets: Secrets, problems: list[ChannelProblem]
+) -> list[Channel]:
+    """Channels for a person's linked chats; a chat the roadmap's contact already names is left out."""
+    if not chats:
+        return []
+    named = set()
+    for channel in existing:
+        if channel.kind == "telegram":
+            try:
+                named.add(secrets.resolve(channel.target).strip())
+            except Refusal:
+                continue
+    channels = []
+    for chat in dict.fromkeys(chats):
+        if chat in named:
+            continue
+        try:
+            channels.append(linked_telegram_channel(chat, secrets))
+        except Refusal as error:
+            problems.append(
+                ChannelProblem(
+                    person_key, f"{person_key}, Telegram (привязанный чат): {redact(str(error), secrets.known_values())}"
+                )
+            )
+    return channels
 
 
 def queued_item_keys(store: Store, keys: Iterable[str]) -> set[str]:
@@ -175,7 +267,7 @@ def enqueue(store: Store, outgoing: Iterable[Outgoing], roadmap_id: str) -> Enqu
                 continue
             if len(fresh) != len(item.reminders):
                 report.already += 1  # part of a digest went out earlier: queue only what is new
-                item = Outgoing(tuple(fresh), item.person, item.channel, item.message, item.not_before)
+                item = Outgoing(tuple(fresh), item.person, item.channel, item.message, item.not_before, item.items)
             first = item.reminders[0]
             row = OutboxRow(
                 dedupe_key=item.dedupe_key,
@@ -195,6 +287,7 @@ def enqueue(store: Store, outgoing: Iterable[Outgoing], roadmap_id: str) -> Enqu
                 not_before=item.not_before,
                 next_attempt_at=item.not_before,
                 created_at=now,
+                items=item.items,
             )
             session.add(row)
             session.flush()
@@ -215,6 +308,11 @@ class Undelivered(Refusal):
     Not a refusal of the command (everything else was done) but a reason for cron or Prefect to alert."""
 
     exit_code = 5
+
+
+class GiveUp(Exception):
+    """Raised by a sender for a failure no retry can fix (a Telegram chat unlinked since the message
+    was queued, the bot blocked by the user): the message fails at once, with this reason."""
 
 
 @dataclass
@@ -289,8 +387,17 @@ def _channel_for(row: OutboxRow, secrets: Secrets) -> tuple[Channel | None, str 
     return None, "; ".join(p.message for p in problems) or "канал больше не настроен"
 
 
-def _record(store: Store, row: OutboxRow, owner: str, ok: bool, error: str | None, max_attempts: int, now: dt.datetime) -> str:
-    """Write one outcome; returns sent | retrying | failed | lost."""
+def _record(
+    store: Store,
+    row: OutboxRow,
+    owner: str,
+    ok: bool,
+    error: str | None,
+    max_attempts: int,
+    now: dt.datetime,
+    final: bool = False,
+) -> str:
+    """Write one outcome; returns sent | retrying | failed | lost (`final`: fail now, no retry)."""
     with store.write() as session:
         current = session.get(OutboxRow, row.id)
         if current is None or current.lease_owner != owner or current.status != "sending":
@@ -301,7 +408,7 @@ def _record(store: Store, row: OutboxRow, owner: str, ok: bool, error: str | Non
             outcome = "sent"
         else:
             current.last_error = error
-            if current.attempts >= max_attempts:
+            if final or current.attempts >= max_attempts:
                 current.status = "failed"
                 outcome = "failed"
             else:
@@ -324,7 +431,11 @@ def _record(store: Store, row: OutboxRow, owner: str, ok: bool, error: str | Non
         return outcome
 
 
-def _send_row(row: OutboxRow, secrets: Secrets) -> tuple[bool, str | None]:
+def _send_row(store: Store, row: OutboxRow, secrets: Secrets) -> tuple[bool, str | None]:
+    if row.channel_kind == "telegram":
+        from cyclogram.bot.delivery import send_outbox_row
+
+        return send_outbox_row(store, row, secrets)
     channel, problem = _channel_for(row, secrets)
     if channel is None:
         return False, redact(problem or "", secrets.known_values())
@@ -349,7 +460,7 @@ def dispatch(
     lease_s: float = DEFAULT_LEASE_S,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     clock: Callable[[], dt.datetime] = _now,
-    sender: Callable[[OutboxRow, Secrets], tuple[bool, str | None]] = _send_row,
+    sender: Callable[[OutboxRow, Secrets], tuple[bool, str | None]] | None = None,
     stop: threading.Event | None = None,
     ignore_backoff: bool = False,
 ) -> DispatchReport:
@@ -362,6 +473,7 @@ def dispatch(
     """
     owner = worker_id()
     report = DispatchReport()
+    send_one = sender or (lambda row, secrets_: _send_row(store, row, secrets_))
     lock = threading.Lock()
     workers = max(1, workers)
     batch = batch or workers * 4
@@ -370,11 +482,14 @@ def dispatch(
         if stop is not None and stop.is_set():
             _release(store, row, owner)
             return
+        final = False
         try:
-            ok, error = sender(row, secrets)
+            ok, error = send_one(row, secrets)
+        except GiveUp as exc:
+            ok, error, final = False, redact(str(exc), secrets.known_values()), True
         except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the message
             ok, error = False, redact(f"{type(exc).__name__}: {exc}", secrets.known_values())
-        outcome = _record(store, row, owner, ok, error, max_attempts, clock())
+        outcome = _record(store, row, owner, ok, error, max_attempts, clock(), final)
         with lock:
             if outcome == "sent":
                 report.sent += 1

@@ -5,6 +5,20 @@ is one command and one database transaction: a batch of completions is recorded 
 all. The rules (what is blocked, what is late, what changed between versions) are pure functions
 in engine/; this module fetches their inputs, applies their verdicts and writes the audit trail —
 one event per change, the same for a single `done`, a batch, the web and the Prefect form.
+
+Triggered stages ("в течение 2 рабочих дней со дня получения запроса"): `trigger` records one outside
+event (`stage.triggered`, a row in stage_trigger) — an occurrence labelled «запрос 14.10.2024 10:00»,
+due `within` after it. A completion names the occurrence it closes (by default the earliest open
+one); a completion of a triggered stage with no open occurrence records its trigger at the same
+moment first ("по мере необходимости": the need and the work are one event), so such a stage can be
+completed any number of times, each with its own evidence.
+
+Optional stages: `activate` puts one to use (`stage.activated`, a row in stage_activation), with a
+reason; `done … --activate STAGE` does it as the completion of a stage it depends on says so
+(`via` names that stage). An optional stage is activated once.
+
+A moment typed without a time is recorded as noon with `day_only: true` in the event, so history
+shows the date only.
 """
 
 from __future__ import annotations
@@ -12,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,19 +40,28 @@ from cyclogram.engine.diagnostics import Diagnostic
 from cyclogram.engine.diff import RoadmapDiff, diff_roadmaps
 from cyclogram.engine.plan import PlannedStage, replan
 from cyclogram.engine.status import RoadmapStatus
-from cyclogram.engine.tracking import Completion, CompletionState, actual_done_dates
+from cyclogram.engine.tracking import Activation, Completion, CompletionState, Trigger, actual_done_dates, trigger_label
 from cyclogram.engine.yamlsource import MAX_FILE_BYTES, SourceError, read_text
 from cyclogram.store import audit, reads
 from cyclogram.store.db import session_reader
 from cyclogram.store.evidence import StoredEvidence, store_file
-from cyclogram.store.tables import EvidenceRow, RoadmapRow, RoadmapVersionRow, StageStateRow
+from cyclogram.store.tables import (
+    EvidenceRow,
+    RoadmapRow,
+    RoadmapVersionRow,
+    StageActivationRow,
+    StageStateRow,
+    StageTriggerRow,
+)
 from cyclogram.tracker import (
     Tracker,
     TrackingError,
+    When,
     completions_from,
+    facts_in,
     find_person,
     find_stage,
-    parse_moment,
+    parse_when,
     status_of,
 )
 
@@ -64,6 +87,12 @@ class RecordOutcome:
     roadmap_id: str = ""
     # Set when the evidence link carried credentials that were removed before storing it (Russian).
     evidence_notice: str | None = None
+
+
+# Called first inside a recording's transaction, with its session: whatever it writes commits or
+# rolls back with the completion, and raising refuses it. The Telegram bot writes the update it is
+# processing this way, so an update delivered twice records one completion (`cyclogram.bot.updates`).
+Guard = Callable[[Session], None]
 
 
 @dataclass(frozen=True)
@@ -154,11 +183,20 @@ class _Batch:
         self.session = session
         reader = session_reader(tracker.store, session)
         self.active = tracker.active_in(reader, roadmap_ref)
-        states = completions_from(reads.stage_states(reader, self.active.id), self.active.zone)
-        self.completions = {(c.stage_id, c.occurrence): c for c in states}
+        facts = facts_in(reader, self.active)
+        self.completions = {(c.stage_id, c.occurrence): c for c in facts}
+        self.triggers: list[Trigger] = facts.triggers
+        self.activations: list[Activation] = facts.activations
 
     def status(self, moment: dt.datetime, only: Collection[str]) -> RoadmapStatus:
-        return status_of(self.active, list(self.completions.values()), moment, only)
+        return status_of(
+            self.active,
+            list(self.completions.values()),
+            moment,
+            only,
+            triggers=self.triggers,
+            activations=self.activations,
+        )
 
     def apply(self, completion: Completion | None, stage_id: str, occurrence: str) -> None:
         if completion is None:
@@ -182,11 +220,25 @@ def done(
     occurrence: str | None = None,
     channel: str = "cli",
     evidence_name: str | None = None,
+    guard: Guard | None = None,
+    activate: Sequence[str] = (),
 ) -> RecordOutcome:
     """Record one completion (see `done_many`). `evidence_name`: the original name of an evidence
-    file handed in as a temporary copy (the web app's uploads)."""
+    file handed in as a temporary copy (the web app's uploads, the Telegram bot's downloads)."""
     mark = Mark(stage_ref, at, by, note, evidence, occurrence, evidence_name=evidence_name)
-    return done_many(tracker, roadmap_ref, [mark], by=by, actor=actor, force=force, reason=reason, channel=channel)[0]
+    outcomes = done_many(
+        tracker,
+        roadmap_ref,
+        [mark],
+        by=by,
+        actor=actor,
+        force=force,
+        reason=reason,
+        channel=channel,
+        guard=guard,
+        activate=activate,
+    )
+    return outcomes[0]
 
 
 def done_many(
@@ -199,16 +251,22 @@ def done_many(
     force: bool = False,
     reason: str | None = None,
     channel: str = "cli",
+    guard: Guard | None = None,
+    activate: Sequence[str] = (),
 ) -> list[RecordOutcome]:
     """Record several completions in one transaction, each checked as a single `done` would be.
 
     Marks are recorded in date order and, on the same moment, in dependency order (so `done 3 5`
-    works when 5 waits for 3); any refusal refuses the whole batch, naming the mark.
+    works when 5 waits for 3); any refusal refuses the whole batch, naming the mark. `guard` runs
+    first inside the transaction (see `Guard`). `activate`: optional stages that depend on a marked
+    stage, put to use by its completion (module docstring).
     """
     if not marks:
         raise TrackingError("не указано ни одного этапа")
     _need_reason(force, reason)
     with tracker.store.write() as session:
+        if guard is not None:
+            guard(session)
         batch = _Batch(tracker, session, roadmap_ref)
         active = batch.active
         order = {key: index for index, key in enumerate(active.plan.dependency_order)}
@@ -216,14 +274,15 @@ def done_many(
         timed = []
         for mark in marks:
             try:
-                moment = parse_moment(mark.at, active.zone) if mark.at else now
+                when = parse_when(mark.at, active.zone) if mark.at else When(now, False)
                 planned = find_stage(active.plan, mark.stage)
             except TrackingError as error:
                 raise TrackingError(_where(mark, len(marks)) + str(error)) from None
-            timed.append((moment, order.get(planned.id, 0), mark))
-        timed.sort(key=lambda item: (item[0], item[1]))
+            timed.append((when, order.get(planned.id, 0), mark))
+        timed.sort(key=lambda item: (item[0].moment, item[1]))
         outcomes = []
-        for moment, _, mark in timed:
+        for when, _, mark in timed:
+            moment = when.moment
             person = mark.by or by
             if not person:
                 raise TrackingError(_where(mark, len(marks)) + "не указано, кто выполнил: --by КЛЮЧ")
@@ -243,10 +302,13 @@ def done_many(
                         occurrence=mark.occurrence,
                         channel=channel,
                         evidence_name=mark.evidence_name,
+                        day_only=when.day_only,
                     )
                 )
             except TrackingError as error:
                 raise TrackingError(_where(mark, len(marks)) + str(error)) from None
+        for stage_ref in activate:
+            _activate_by(batch, stage_ref, outcomes, actor=actor, channel=channel)
         return outcomes
 
 
@@ -267,11 +329,22 @@ def skip(
     occurrence: str | None = None,
     at: str | None = None,
     channel: str = "cli",
+    guard: Guard | None = None,
 ) -> RecordOutcome:
     if not (reason and reason.strip()):
         raise TrackingError("укажите причину: --reason «…»")
     return _single(
-        tracker, "skip", roadmap_ref, stage_ref, at, by=by, actor=actor, reason=reason, occurrence=occurrence, channel=channel
+        tracker,
+        "skip",
+        roadmap_ref,
+        stage_ref,
+        at,
+        guard,
+        by=by,
+        actor=actor,
+        reason=reason,
+        occurrence=occurrence,
+        channel=channel,
     )
 
 
@@ -289,16 +362,30 @@ def reopen(
     if not (reason and reason.strip()):
         raise TrackingError("укажите причину: --reason «…»")
     return _single(
-        tracker, "reopen", roadmap_ref, stage_ref, None, by=by, actor=actor, reason=reason, occurrence=occurrence, channel=channel
+        tracker,
+        "reopen",
+        roadmap_ref,
+        stage_ref,
+        None,
+        None,
+        by=by,
+        actor=actor,
+        reason=reason,
+        occurrence=occurrence,
+        channel=channel,
     )
 
 
-def _single(tracker: Tracker, kind: str, roadmap_ref: str, stage_ref: str, at: str | None, **options: Any) -> RecordOutcome:
+def _single(
+    tracker: Tracker, kind: str, roadmap_ref: str, stage_ref: str, at: str | None, guard: Guard | None, **options: Any
+) -> RecordOutcome:
     with tracker.store.write() as session:
+        if guard is not None:
+            guard(session)
         batch = _Batch(tracker, session, roadmap_ref)
         zone = batch.active.zone
-        moment = parse_moment(at, zone) if at else dt.datetime.now(zone).replace(microsecond=0)
-        return _record(batch, kind, stage_ref, moment, **options)
+        when = parse_when(at, zone) if at else When(dt.datetime.now(zone).replace(microsecond=0), False)
+        return _record(batch, kind, stage_ref, when.moment, day_only=when.day_only, **options)
 
 
 def _need_reason(force: bool, reason: str | None) -> None:
@@ -321,6 +408,7 @@ def _record(
     occurrence: str | None = None,
     channel: str = "cli",
     evidence_name: str | None = None,
+    day_only: bool = False,
 ) -> RecordOutcome:
     session, active = batch.session, batch.active
     roadmap = active.roadmap
@@ -328,8 +416,12 @@ def _record(
     planned = find_stage(active.plan, stage_ref)
     waiting = [key for key, other in active.plan.stages.items() if planned.id in other.depends_on]
     status = batch.status(moment, [planned.id, *waiting])
+    if kind == "done" and not occurrence and _needs_trigger(status.plan.stages[planned.id], status.stages[planned.id]):
+        # "по мере необходимости": no open occurrence — the need and the work are one event
+        _add_trigger(batch, planned, moment, person, actor, "записан вместе с отметкой", channel, day_only, unique=True)
+        status = batch.status(moment, [planned.id, *waiting])
     stage_status = status.stages[planned.id]
-    label = _occurrence(planned, occurrence, stage_status.occurrence)
+    label = _occurrence(status.plan.stages[planned.id], occurrence, stage_status.occurrence)
     state = session.get(StageStateRow, (active.id, planned.id, label))
     number = planned.stage.display_number
     shown = f"этап {number}" + (f" ({label})" if label else "")
@@ -343,6 +435,7 @@ def _record(
         )
     blocked_by = list(stage_status.blocked_by) if kind == "done" else []
     if kind == "done":
+        _not_in_future(moment, active.zone, "дата выполнения")  # first: a typo in the date explains the rest
         if blocked_by and not force:
             names = ", ".join(
                 f"{status.plan.stages[b].stage.display_number} «{russian.shorten(status.plan.stages[b].stage.title, 50)}»"
@@ -355,8 +448,6 @@ def _record(
             raise TrackingError(
                 f"для этапа {number} нужно подтверждение ({planned.stage.document or 'документ'}): добавьте --evidence ФАЙЛ или ссылку"
             )
-        if moment > dt.datetime.now(active.zone) + dt.timedelta(minutes=5):
-            raise TrackingError(f"дата выполнения {_short_moment(moment.isoformat())} ещё не наступила")
     for label_word, text in (("комментарии", note), ("причине", reason)):
         found = describe(text) if text else None
         if found:  # a note is stored in the database and the audit log for good: no passwords there
@@ -367,6 +458,8 @@ def _record(
     payload: dict[str, Any] = {"by": person, "occurrence": label, "version": active.version.version}
     if channel != "cli":
         payload["channel"] = channel
+    if day_only and kind != "reopen":
+        payload["day_only"] = True
     if kind == "reopen":
         payload.update(reason=reason, previous_state=state.state if state else None, previous_at=state.at if state else None)
         action = "stage.reopened"
@@ -419,6 +512,207 @@ def _record(
     )
 
 
+def _not_in_future(moment: dt.datetime, zone: Any, what: str) -> None:
+    if moment > dt.datetime.now(zone) + dt.timedelta(minutes=5):
+        raise TrackingError(f"{what} {_short_moment(moment.isoformat())} ещё не наступила")
+
+
+def _needs_trigger(planned: PlannedStage, row: Any) -> bool:
+    """A triggered stage without an open occurrence (none recorded, or all of them closed)."""
+    if planned.kind != "triggered" or planned.stage.trigger is None:
+        return False
+    return not planned.occurrences or row.occurrences_done >= row.occurrences_total
+
+
+# --- triggers and activations ------------------------------------------------------------------------
+
+
+@dataclass
+class TriggerOutcome:
+    stage: PlannedStage  # planned with the new trigger: its occurrence is there
+    label: str
+    audit_seq: int
+    roadmap_id: str
+
+    @property
+    def occurrence(self) -> Any:
+        return next((o for o in self.stage.occurrences if o.label == self.label), None)
+
+
+@dataclass
+class ActivationOutcome:
+    stage: PlannedStage
+    audit_seq: int
+    roadmap_id: str
+    via: str | None = None
+
+
+def trigger(
+    tracker: Tracker,
+    roadmap_ref: str,
+    stage_ref: str,
+    *,
+    actor: str,
+    at: str | None = None,
+    by: str | None = None,
+    note: str | None = None,
+    channel: str = "cli",
+) -> TriggerOutcome:
+    """Record one outside event of a triggered stage: a new occurrence of it (module docstring)."""
+    with tracker.store.write() as session:
+        batch = _Batch(tracker, session, roadmap_ref)
+        zone = batch.active.zone
+        when = parse_when(at, zone) if at else When(dt.datetime.now(zone).replace(second=0, microsecond=0), False)
+        planned = find_stage(batch.active.plan, stage_ref)
+        if planned.stage.trigger is None:
+            raise TrackingError(
+                f"этап {planned.stage.display_number} наступает не по внешнему поводу: у него свой срок ({planned.explain or 'см. план'})"
+            )
+        _not_in_future(when.moment, zone, "дата повода")
+        person = find_person(batch.active.roadmap, by) if by else ""
+        for label_word, text in (("комментарии", note),):
+            found = describe(text) if text else None
+            if found:
+                raise TrackingError(f"в {label_word} похоже на пароль или токен (значение скрыто): {found}; уберите его")
+        label, seq = _add_trigger(batch, planned, when.moment, person, actor, note, channel, when.day_only)
+        after = batch.status(when.moment, [planned.id])
+        return TriggerOutcome(after.plan.stages[planned.id], label, seq, batch.active.id)
+
+
+def _add_trigger(
+    batch: _Batch,
+    planned: PlannedStage,
+    moment: dt.datetime,
+    person: str,
+    actor: str,
+    note: str | None,
+    channel: str,
+    day_only: bool,
+    unique: bool = False,
+) -> tuple[str, int]:
+    """`unique`: number a label already taken (a second completion the same day) rather than refuse."""
+    moment = moment.replace(second=0, microsecond=0)
+    base = label = trigger_label(planned.stage.trigger_label, moment, day_only)
+    active = batch.active
+    taken = {t.label for t in batch.triggers if t.stage_id == planned.id}
+    count = 1
+    while label in taken:
+        if not unique:
+            raise TrackingError(f"повод «{label}» этапа {planned.stage.display_number} уже записан")
+        count += 1
+        label = f"{base} (№ {count})"
+    payload: dict[str, Any] = {
+        "by": person or None,
+        "at": moment.isoformat(),
+        "occurrence": label,
+        "note": note,
+        "version": active.version.version,
+    }
+    if channel != "cli":
+        payload["channel"] = channel
+    if day_only:
+        payload["day_only"] = True
+    record = audit.append_event(batch.session, actor, "stage.triggered", payload, active.id, planned.id)
+    batch.session.add(
+        StageTriggerRow(
+            roadmap_id=active.id,
+            stage_id=planned.id,
+            label=label,
+            at=moment.isoformat(),
+            by=person or None,
+            note=note,
+            audit_seq=record.seq,
+        )
+    )
+    batch.session.flush()
+    batch.triggers.append(Trigger(planned.id, moment, label, person, note))
+    return label, record.seq
+
+
+def activate(
+    tracker: Tracker,
+    roadmap_ref: str,
+    stage_ref: str,
+    *,
+    by: str,
+    actor: str,
+    reason: str,
+    at: str | None = None,
+    channel: str = "cli",
+) -> ActivationOutcome:
+    """Put an optional stage to use (module docstring); a reason is required."""
+    if not (reason and reason.strip()):
+        raise TrackingError("укажите причину: --reason «почему резервный этап задействован»")
+    with tracker.store.write() as session:
+        batch = _Batch(tracker, session, roadmap_ref)
+        zone = batch.active.zone
+        when = parse_when(at, zone) if at else When(dt.datetime.now(zone).replace(microsecond=0), False)
+        _not_in_future(when.moment, zone, "дата")
+        planned = find_stage(batch.active.plan, stage_ref)
+        person = find_person(batch.active.roadmap, by)
+        seq = _add_activation(batch, planned, when.moment, person, actor, reason, None, channel)
+        return ActivationOutcome(planned, seq, batch.active.id)
+
+
+def _activate_by(batch: _Batch, stage_ref: str, outcomes: list[RecordOutcome], *, actor: str, channel: str) -> None:
+    """`done … --activate STAGE`: an optional stage that waits for a marked one is put to use by it."""
+    planned = find_stage(batch.active.plan, stage_ref)
+    marked = [o for o in outcomes if o.stage.id in planned.depends_on and o.completion is not None]
+    if not marked:
+        numbers = ", ".join(o.stage.stage.display_number for o in outcomes)
+        raise TrackingError(
+            f"этап {planned.stage.display_number} не зависит от отмеченного этапа {numbers}: задействуйте его командой cyclogram activate"
+        )
+    source = marked[-1]
+    assert source.completion is not None
+    reason = f"по отметке этапа {source.stage.stage.display_number}"
+    _add_activation(batch, planned, source.completion.at, source.completion.by, actor, reason, source.stage.id, channel)
+
+
+def _add_activation(
+    batch: _Batch,
+    planned: PlannedStage,
+    moment: dt.datetime,
+    person: str,
+    actor: str,
+    reason: str,
+    via: str | None,
+    channel: str,
+) -> int:
+    active = batch.active
+    number = planned.stage.display_number
+    if not planned.stage.optional:
+        raise TrackingError(f"этап {number} не резервный (optional: true не указано): задействовать его не нужно")
+    existing = next((a for a in batch.activations if a.stage_id == planned.id), None)
+    if existing is not None:
+        raise TrackingError(
+            f"резервный этап {number} уже задействован {_short_moment(existing.at.isoformat())} ({_name(active.roadmap, existing.by)})"
+        )
+    found = describe(reason)
+    if found:
+        raise TrackingError(f"в причине похоже на пароль или токен (значение скрыто): {found}; уберите его")
+    payload: dict[str, Any] = {"by": person, "at": moment.isoformat(), "reason": reason, "version": active.version.version}
+    if via:
+        payload["via"] = via
+    if channel != "cli":
+        payload["channel"] = channel
+    record = audit.append_event(batch.session, actor, "stage.activated", payload, active.id, planned.id)
+    batch.session.add(
+        StageActivationRow(
+            roadmap_id=active.id,
+            stage_id=planned.id,
+            at=moment.isoformat(),
+            by=person,
+            reason=reason,
+            via=via,
+            audit_seq=record.seq,
+        )
+    )
+    batch.session.flush()
+    batch.activations.append(Activation(planned.id, moment, person, reason, via))
+    return record.seq
+
+
 def _without_credentials(evidence: str | None) -> tuple[str | None, str | None]:
     """The evidence link without login, password or access keys, and a notice when any were removed.
 
@@ -466,7 +760,11 @@ def _evidence(batch: _Batch, evidence: str, actor: str, stage_id: str, name: str
 
 def _occurrence(planned: PlannedStage, wanted: str | None, current: str) -> str:
     labels = [o.label for o in planned.occurrences if o.label]
-    if len(planned.occurrences) <= 1 or not labels:
+    wanted = wanted or None
+    triggered = planned.kind == "triggered" and bool(labels)
+    if triggered and wanted is None:
+        return current or labels[-1]  # a trigger's occurrence is always named: more may come
+    if not triggered and (len(planned.occurrences) <= 1 or not labels):
         if wanted:
             raise TrackingError(f"у этапа {planned.stage.display_number} нет отдельных повторений — уберите --occurrence")
         return ""

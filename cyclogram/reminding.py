@@ -5,6 +5,9 @@ event-driven "можно начинать" flow (`flows.roadmap.notify_unblocked
 `immediate=True`), so the rules are written once. The caller may hand in a status it has already
 computed for the same day (the daily flow computes one per run); otherwise it is read here.
 
+A person's channels are their roadmap contacts and the Telegram chats linked to them through the
+bot (`cyclogram.bot.chats`); Telegram messages carry buttons (`cyclogram.bot.delivery`).
+
 When a base URL of the web app is configured (`--base-url`, `CYCLOGRAM_BASE_URL`), every message
 carries the recipient's action link to its stage (`cyclogram.app.action_links`, signed with the
 web app's key); without one nothing changes. A dry run shows the links with their tokens cut, so a
@@ -96,6 +99,7 @@ def remind(
         immediate=immediate,
         links=maker,
         show_command=settings.show_command(),
+        linked=_linked_chats(tracker, roadmap_id) if reminders else None,
     )
     if dry_run:
         report.already_queued = outbox.queued_item_keys(tracker.store, [k for o in report.outgoing for k in o.item_keys])
@@ -107,6 +111,13 @@ def remind(
                 tracker.store, secrets, roadmap_id=roadmap_id, workers=workers, ignore_backoff=ignore_backoff, stop=stop
             )
     return report
+
+
+def _linked_chats(tracker: Tracker, roadmap_id: str) -> dict[str, list[str]]:
+    """The Telegram chats people linked through the bot (`cyclogram.bot.chats`): their channels too."""
+    from cyclogram.bot.chats import linked_chats
+
+    return linked_chats(tracker.store, roadmap_id)
 
 
 def _link_maker(base_url: str | None, links: LinkMaker | None, secrets: Secrets, dry_run: bool) -> LinkMaker | None:

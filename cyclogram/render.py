@@ -12,6 +12,13 @@ records come from `engine.status.status_records` and `plan_records` here).
   fields, Russian headers (Excel in a Russian locale opens it correctly with a double click).
 
 Rich is imported inside the functions that draw with it, keeping the default views quick.
+
+Statuses are shown by `engine.status.status_text`: a stage late while blocked reads "просрочен,
+ждёт этап 4 (Торопкина А.А.)" (and "просрочен, ждёт 4" in the compact line); a triggered stage with
+several open occurrences gets one line more per occurrence under its own. History (`history_table`,
+`history_csv`) takes the auditor's entries (`cyclogram.web.audit.describe`): names, Russian kinds and
+details, local times. A dry run of reminders lists the day's reminders even when no channel can
+carry them, with what is missing (`reminders_preview`).
 """
 
 from __future__ import annotations
@@ -26,12 +33,13 @@ import orjson
 
 from cyclogram.engine import russian
 from cyclogram.engine.plan import Plan, PlannedStage
-from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status, status_records
+from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status, status_records, status_text
 
 KIND_WORDS = {
     "deadline": "срок",
     "window": "период",
     "months": "по месяцам",
+    "windows": "несколько окон",
     "recurring": "периодически",
     "continuous": "постоянно",
     "immediate": "незамедлительно",
@@ -49,6 +57,7 @@ ANSI = {
     "skipped": "\033[2;3m",
     "continuous": "\033[36m",
     "unscheduled": "\033[35m",
+    "optional": "\033[2m",
     "bold": "\033[1m",
     "section": "\033[1;36m",
     "dim": "\033[2m",
@@ -187,6 +196,8 @@ def plan_csv(plan: Plan) -> str:
 
 
 def _dates(planned: PlannedStage) -> str:
+    if planned.kind == "triggered" and not planned.occurrences:
+        return "по поводу" + (f": {planned.stage.trigger}" if planned.stage.trigger else "")
     if planned.unknown:
         return "дата неизвестна"
     parts = []
@@ -211,6 +222,8 @@ def _short_dates(planned: PlannedStage) -> str:
     """The stage's dates in at most 17 characters."""
     if planned.kind == "continuous":
         return "постоянно"
+    if planned.kind == "triggered" and not planned.occurrences:
+        return "по поводу"
     if planned.unknown or any(o.unknown for o in planned.occurrences) or not planned.occurrences:
         return "дата неизвестна"
     if len(planned.occurrences) > 1:
@@ -320,6 +333,7 @@ STATUS_STYLE = {
     "skipped": "dim italic",
     "continuous": "cyan",
     "unscheduled": "magenta",
+    "optional": "dim",
 }
 
 
@@ -333,7 +347,7 @@ def _days_text(row: StageStatus) -> str:
 
     value = row.status.value
     if value == "overdue" and row.days_late is not None:
-        return f"просрочен на {wd(row.days_late)}"
+        return f"просрочен на {wd(row.days_late)}" + (" (ждёт другой этап)" if row.late_while_blocked else "")
     if value == "done_late" and row.days_late is not None:
         return f"позже на {wd(row.days_late)}"
     if value in ("open", "due_soon") and row.days_left is not None:
@@ -344,6 +358,8 @@ def _days_text(row: StageStatus) -> str:
 def _short_status(row: StageStatus, plan: Plan) -> str:
     """The status in at most 17 characters."""
     status = row.status
+    if row.late_while_blocked:
+        return "просрочен, ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by if b in plan.stages)
     if status is Status.OVERDUE and row.days_late is not None:
         return f"просрочен {_wd(row.days_late)}"
     if status is Status.DONE_LATE and row.days_late is not None:
@@ -356,6 +372,10 @@ def _short_status(row: StageStatus, plan: Plan) -> str:
         return "ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by)
     if status is Status.UNSCHEDULED:
         return "срок не определён"
+    if status is Status.OPTIONAL:
+        return "резерв"
+    if status is Status.OPEN and row.due is None:
+        return "без срока"
     return STATUS_WORDS[status]
 
 
@@ -375,7 +395,7 @@ def _sections(result: RoadmapStatus, rows: list[StageStatus]) -> dict[str, list[
 
 def _progress(items: list[StageStatus]) -> tuple[int, int]:
     finished = sum(1 for r in items if r.status in (Status.DONE, Status.DONE_LATE, Status.SKIPPED))
-    countable = sum(1 for r in items if r.status is not Status.CONTINUOUS) or 1
+    countable = sum(1 for r in items if r.status not in (Status.CONTINUOUS, Status.OPTIONAL)) or 1
     return finished, countable
 
 
@@ -409,6 +429,10 @@ def status_lines(result: RoadmapStatus, width: int, person: str | None = None, c
                 f"{fit(_short_status(row, plan), 17)} {fit(title, title_width)} {fit(_who(plan.people_names(planned)), 18)}"
             )
             lines.append(_paint(line.rstrip(), row.status.value, color))
+            for extra in result.open_occurrences.get(row.stage_id, ())[1:]:
+                due = f"{extra.due:%d.%m.%y}" if extra.due else "—"
+                text = f"{' ' * numbers} {fit(due, 8)} {fit(_short_status(extra, plan), 17)} {fit('└ ' + extra.occurrence, title_width)}"
+                lines.append(_paint(text.rstrip(), extra.status.value, color))
     lines += ["", _summary(result, rows)]
     return "\n".join(lines) + "\n"
 
@@ -448,7 +472,7 @@ def status_csv(result: RoadmapStatus, person: str | None = None) -> str:
                 planned.stage.title,
                 planned.section_title,
                 row.occurrence,
-                STATUS_WORDS[row.status],
+                status_text(row, plan),
                 _date_or_dash(row.start) if row.start else "",
                 _date_or_dash(row.due) if row.due else "",
                 row.days_left,
@@ -485,20 +509,23 @@ def status_view(result: RoadmapStatus, person: str | None = None) -> Any:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("№", justify="right", no_wrap=True)
         table.add_column("Этап", ratio=3)
-        table.add_column("Статус", no_wrap=True)
+        table.add_column("Статус", ratio=1, min_width=10)  # "просрочен, ждёт этапы …" wraps
         table.add_column("Срок", no_wrap=True)
         table.add_column("Дни", no_wrap=True)
         table.add_column("Ответственные", ratio=1)
         for row in items:
             planned = plan.stages[row.stage_id]
-            status_text = STATUS_WORDS[row.status]
-            if row.blocked_by:
-                status_text += " (ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by) + ")"
+            words = status_text(row, plan)
+            if row.blocked_by and not row.late_while_blocked:
+                words += " (ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by) + ")"
             due = _date_or_dash(row.due) + (f" ({row.occurrence})" if row.occurrence else "")
+            more = result.open_occurrences.get(row.stage_id, ())[1:]
+            if more:
+                due += "".join(f"\n{_date_or_dash(o.due)} ({o.occurrence})" for o in more)
             table.add_row(
                 planned.stage.display_number,
                 planned.stage.title,
-                status_text,
+                words,
                 due,
                 _days_text(row),
                 ", ".join(plan.people_names(planned)),
@@ -517,9 +544,14 @@ ACTION_WORDS = {
     "stage.forced": "выполнен вопреки блокировке",
     "stage.skipped": "пропущен",
     "stage.reopened": "снова открыт",
+    "stage.triggered": "записан повод",
+    "stage.activated": "задействован резервный этап",
     "evidence.stored": "сохранено подтверждение",
     "link.reset": "отозваны ссылки человека",
     "link.revoked": "отозвана ссылка",
+    "telegram.invited": "выдана ссылка для Telegram",
+    "telegram.linked": "привязан чат Telegram",
+    "telegram.unlinked": "отвязан чат Telegram",
 }
 
 
@@ -547,73 +579,48 @@ def history_json(records: Iterable[Any]) -> bytes:
     return to_json(history_records(records))
 
 
-def _history_details(record: Any) -> str:
-    data = record.payload_data()
-    parts = []
-    if record.action == "link.reset":
-        parts.append(f"человек: {data.get('person')}")
-    if record.action == "roadmap.loaded":
-        parts.append(f"версия {data.get('version')}, этапов {data.get('stages')}")
-        changes = data.get("changes") or {}
-        counts = changes.get("counts") if isinstance(changes, dict) else None
-        if counts:
-            parts.append(", ".join(f"{k}: {v}" for k, v in counts.items() if v))
-    for key, word in (
-        ("by", "кто"),
-        ("occurrence", "повторение"),
-        ("at", "когда"),
-        ("note", "комментарий"),
-        ("reason", "причина"),
-        ("evidence", "подтверждение"),
-        ("name", "файл"),
-        ("link_id", "номер ссылки"),
-    ):
-        value = data.get(key)
-        if value:
-            parts.append(f"{word}: {value}")
-    return "; ".join(parts)
+HISTORY_CSV_HEADERS = [
+    "№",
+    "Когда",
+    "Часовой пояс",
+    "Кто",
+    "Действие",
+    "Дорожная карта",
+    "Этап",
+    "Подробности",
+    "Код действия",
+    "Хэш",
+]
 
 
-def history_csv(records: Iterable[Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["seq", "at", "actor", "action", "roadmap_id", "stage_id", "details", "payload", "hash"])
-    for record in records:
-        writer.writerow(
-            [
-                record.seq,
-                record.at,
-                record.actor,
-                record.action,
-                record.roadmap_id or "",
-                record.stage_id or "",
-                _history_details(record),
-                record.payload,
-                record.hash,
-            ]
-        )
-    return buffer.getvalue()
+def history_csv(entries: Iterable[Any]) -> str:
+    """The history for Excel (see `excel_csv`): one row per event of `cyclogram.web.audit.Entry`."""
+    rows = []
+    for entry in entries:
+        row = entry.export_row("; ")
+        rows.append([("'" + cell) if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell for cell in row])
+    return excel_csv(HISTORY_CSV_HEADERS, rows)
 
 
-def history_table(records: Iterable[Any]) -> Any:
+def history_table(entries: Iterable[Any]) -> Any:
+    """`history`: when (the roadmap's local time), who, what, which stage, the details in Russian."""
     from rich.table import Table
 
     table = Table(title="Журнал изменений", show_lines=False)
     table.add_column("№", justify="right")
-    table.add_column("Когда (UTC)", no_wrap=True)
-    table.add_column("Кто", no_wrap=True)
+    table.add_column("Когда", no_wrap=True)
+    table.add_column("Кто")
     table.add_column("Что")
-    table.add_column("Карта / этап")
-    table.add_column("Подробности", ratio=1)
-    for record in records:
-        target = " / ".join(x for x in (record.roadmap_id, record.stage_id) if x)
+    table.add_column("Этап", ratio=1)
+    table.add_column("Подробности", ratio=2)
+    for entry in entries:
         table.add_row(
-            str(record.seq),
-            record.at[:19].replace("T", " "),
-            record.actor,
-            ACTION_WORDS.get(record.action, record.action),
-            target,
-            _history_details(record),
+            str(entry.seq),
+            entry.when,
+            entry.who,
+            entry.action_word,
+            entry.stage or entry.roadmap_id,
+            "; ".join(entry.details),
         )
     return table
 
@@ -627,14 +634,18 @@ KIND_NAMES = {
     "escalation": "руководителю",
     "unblocked": "можно начинать",
     "checkin": "отчёт",
+    "blocking": "задерживает другой этап",
     "digest": "сводка",
     "test": "проверка",
 }
 OUTBOX_WORDS = {"pending": "ждёт", "sending": "отправляется", "sent": "отправлено", "failed": "не удалось"}
 
 
-def reminders_preview(outgoing: list[Any], already: set[str], status: Any, day: Any) -> Any:
-    """`remind --dry-run`: what would go to whom, and what is already queued."""
+def reminders_preview(
+    outgoing: list[Any], already: set[str], status: Any, day: Any, reminders: Sequence[Any] = (), problems: Sequence[Any] = ()
+) -> Any:
+    """`remind --dry-run`: what would go to whom, and what is already queued; reminders that no
+    channel can carry (no mail account, no contact) are listed too, with what is missing."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -664,9 +675,41 @@ def reminders_preview(outgoing: list[Any], already: set[str], status: Any, day: 
     summary = Text(
         f"Сообщений: {len(outgoing)}, новых: {fresh}. Время отправки: {roadmap.defaults.send_at:%H:%M} ({roadmap.timezone})."
     )
-    if not outgoing:
+    carried = {id(r) for item in outgoing for r in item.reminders}
+    stranded = [r for r in reminders if id(r) not in carried]
+    if not outgoing and not stranded:
         return Text(f"На {russian.format_date_weekday(day)} напоминаний нет.")
-    return Group(table, summary)
+    parts: list[Any] = [table, summary] if outgoing else []
+    if stranded:
+        parts.append(_stranded_table(stranded, status, problems))
+    return Group(*parts)
+
+
+def _stranded_table(reminders: Sequence[Any], status: Any, problems: Sequence[Any]) -> Any:
+    """The reminders of the day no channel can carry, and why (`ChannelProblem`s)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Не уйдут: нет рабочего канала ({len(reminders)})", show_lines=False)
+    table.add_column("Кому", no_wrap=True)
+    table.add_column("Вид", no_wrap=True)
+    table.add_column("Этап", ratio=1)
+    table.add_column("Срок", no_wrap=True)
+    for reminder in reminders:
+        person = status.plan.roadmap.people.get(reminder.person)
+        planned = status.plan.stages.get(reminder.stage_id)
+        stage = planned.stage if planned is not None else None
+        title = f"{stage.display_number}. {russian.shorten(stage.title, 70)}" if stage is not None else reminder.stage_id
+        table.add_row(
+            person.name if person is not None else reminder.person,
+            KIND_NAMES.get(reminder.kind.value, reminder.kind.value),
+            title + (f" ({reminder.occurrence})" if reminder.occurrence else ""),
+            russian.format_date(reminder.due) if reminder.due else "—",
+        )
+    missing = sorted({str(getattr(problem, "message", problem)) for problem in problems})
+    lines = [f"Чего не хватает: {line}" for line in missing] or ["Чего не хватает: у этих людей нет ни одного рабочего канала."]
+    return Group(table, *(Text(line) for line in lines))
 
 
 def _escape(text: str) -> str:

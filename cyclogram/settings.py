@@ -10,6 +10,7 @@
 | `CYCLOGRAM_CACHE_DIR` | caches that can always be rebuilt (the country's working-day calendar, checked roadmap files) | `$XDG_CACHE_HOME/cyclogram`, else `~/.cache/cyclogram` |
 | `CYCLOGRAM_ACTOR` | who runs the command, for the audit log (`--actor`) | the OS user |
 | `CYCLOGRAM_BASE_URL` | public address of `cyclogram web`, for links (`--base-url`); when set, every reminder carries the person's action link to the stage | `http://127.0.0.1:8080` (reminders: no links) |
+| `CYCLOGRAM_TELEGRAM_API_URL` | the Telegram Bot API server for the bot and Telegram reminders (a local Bot API server, or a fake one in tests): `https://host` — methods go to `<url>/bot<token>/<method>`, files to `<url>/file/bot<token>/<path>` | `https://api.telegram.org` |
 | `CYCLOGRAM_SHOW_COMMAND` | `1`: reminders that carry an action link show the `cyclogram done …` command line too (for operators); without a link the command is always shown | off |
 
 Functions take an optional `environ` mapping so that tests and services can pass their own; they
@@ -127,3 +128,12 @@ def configured_base_url(explicit: str | None = None, environ: Mapping[str, str] 
 def show_command(environ: Mapping[str, str] | None = None) -> bool:
     """`$CYCLOGRAM_SHOW_COMMAND=1`: keep the `cyclogram done …` line in reminders that carry a link."""
     return _env(environ).get("CYCLOGRAM_SHOW_COMMAND", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+def telegram_api_url(environ: Mapping[str, str] | None = None) -> str:
+    """`$CYCLOGRAM_TELEGRAM_API_URL` (the Bot API server), else Telegram's own."""
+    value = (_env(environ).get("CYCLOGRAM_TELEGRAM_API_URL") or "").strip().rstrip("/")
+    return value or DEFAULT_TELEGRAM_API_URL

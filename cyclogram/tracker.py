@@ -5,6 +5,20 @@ The read side of the service layer, shared by the command line, the flows and th
 process compiles a version once, and every status is planned once from the compiled base plan
 (`engine.status.compute_status(base=…)`). Reads go through the driver itself (store/connect.py):
 no ORM is imported to answer `status`. Changes of state live in `cyclogram.recording`.
+
+A roadmap's state is its completions plus the triggers of its triggered stages and the activations
+of its optional stages; `Tracker.completions` returns them together (`StateFacts`, a list of the
+completions that carries the other two), so that every `status_of` of them sees all three.
+
+Stages are named by id or by document number; a number several stages carry (tables that restart at
+1 in each section) is refused with the candidates listed (`find_stage`).
+
+Moments (`--at`, `--as-of`, `parse_moment`) are read strictly first (2024-10-18, 18.10.2024,
+18.10.2024 15:30, ISO); then the words people type — "сегодня", "вчера", "позавчера", a weekday
+("пятница": the latest one, today included), "14.10" (this year), each with an optional time; only
+then, for anything else, `dateparser` (Russian), imported on that path alone (it costs ~0.5 s).
+A moment given without a time is noon of that day, and says so (`When.day_only`), so that history
+shows the date rather than an invented 12:00.
 """
 
 from __future__ import annotations
@@ -12,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +39,7 @@ from cyclogram.engine.diagnostics import Refusal
 from cyclogram.engine.model import Roadmap, normalize_number
 from cyclogram.engine.plan import Plan, PlannedStage
 from cyclogram.engine.status import RoadmapStatus, compute_status
-from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.engine.tracking import Activation, Completion, CompletionState, Trigger
 from cyclogram.store import Store, reads
 from cyclogram.store.connect import Reader
 
@@ -65,6 +79,17 @@ class ActiveRoadmap:
 
     def today(self) -> dt.date:
         return dt.datetime.now(self.zone).date()
+
+
+class StateFacts(list[Completion]):
+    """A roadmap's completions, with its triggers and activations carried along (module docstring)."""
+
+    def __init__(
+        self, completions: Iterable[Completion] = (), triggers: Iterable[Trigger] = (), activations: Iterable[Activation] = ()
+    ) -> None:
+        super().__init__(completions)
+        self.triggers = list(triggers)
+        self.activations = list(activations)
 
 
 @dataclass(frozen=True)
@@ -133,10 +158,11 @@ class Tracker:
 
     # --- completions and status ----------------------------------------------------------------
 
-    def completions(self, roadmap_ref: str) -> tuple[ActiveRoadmap, list[Completion]]:
+    def completions(self, roadmap_ref: str) -> tuple[ActiveRoadmap, StateFacts]:
+        """The active version and its state: completions, triggers, activations (`StateFacts`)."""
         with self.store.reading() as reader:
             active = self.active_in(reader, roadmap_ref)
-            return active, completions_from(reads.stage_states(reader, active.id), active.zone)
+            return active, facts_in(reader, active)
 
     def snapshot(self, roadmap_ref: str, moment: dt.date | dt.datetime | None = None) -> Snapshot:
         """The compiled version, its completions and its status at `moment` (default: now), read once."""
@@ -183,7 +209,15 @@ class Tracker:
 
         from cyclogram.engine import auditstate
         from cyclogram.store import audit
-        from cyclogram.store.tables import EvidenceRow, FeedRow, RoadmapRow, RoadmapVersionRow, StageStateRow
+        from cyclogram.store.tables import (
+            EvidenceRow,
+            FeedRow,
+            RoadmapRow,
+            RoadmapVersionRow,
+            StageActivationRow,
+            StageStateRow,
+            StageTriggerRow,
+        )
 
         with self.store.read() as session:
             records = list(audit.iter_all(session))
@@ -216,8 +250,18 @@ class Tracker:
             ]
             evidence = [auditstate.EvidenceRow(r.sha256, r.original_name, r.size) for r in session.exec(select(EvidenceRow))]
             feeds = [auditstate.FeedRow(r.token, r.roadmap_id, r.revoked_at is not None) for r in session.exec(select(FeedRow))]
+            triggers = [
+                auditstate.TriggerRow(r.roadmap_id, r.stage_id, r.label, r.at, r.by, r.note, r.audit_seq)
+                for r in session.exec(select(StageTriggerRow))
+            ]
+            activations = [
+                auditstate.ActivationRow(r.roadmap_id, r.stage_id, r.at, r.by, r.reason, r.via, r.audit_seq)
+                for r in session.exec(select(StageActivationRow))
+            ]
         return (
             auditstate.stage_problems(records, stages)
+            + auditstate.trigger_problems(records, triggers)
+            + auditstate.activation_problems(records, activations)
             + auditstate.version_problems(records, versions)
             + auditstate.evidence_problems(records, evidence)
             + auditstate.feed_problems(records, feeds)
@@ -246,11 +290,42 @@ class Tracker:
 
 
 def status_of(
-    active: ActiveRoadmap, completions: list[Completion], moment: dt.date | dt.datetime, only: Collection[str] | None = None
+    active: ActiveRoadmap,
+    completions: list[Completion],
+    moment: dt.date | dt.datetime,
+    only: Collection[str] | None = None,
+    *,
+    triggers: Iterable[Trigger] | None = None,
+    activations: Iterable[Activation] | None = None,
 ) -> RoadmapStatus:
-    """The status (of every stage, or of `only` these), planned once from the compiled base plan."""
+    """The status (of every stage, or of `only` these), planned once from the compiled base plan.
+    Triggers and activations default to what `completions` carries (`StateFacts`)."""
     plan = active.plan
-    return compute_status(active.roadmap, completions, moment, plan.calendar, base=plan, only=only)
+    if triggers is None:
+        triggers = completions.triggers if isinstance(completions, StateFacts) else ()
+    if activations is None:
+        activations = completions.activations if isinstance(completions, StateFacts) else ()
+    return compute_status(
+        active.roadmap, completions, moment, plan.calendar, base=plan, only=only, triggers=triggers, activations=activations
+    )
+
+
+def facts_in(reader: Reader, active: ActiveRoadmap) -> StateFacts:
+    """Everything a status of `active` is computed from, read through `reader`."""
+    zone = active.zone
+    return StateFacts(
+        completions_from(reads.stage_states(reader, active.id), zone),
+        triggers_from(reads.stage_triggers(reader, active.id), zone),
+        activations_from(reads.stage_activations(reader, active.id), zone),
+    )
+
+
+def triggers_from(rows: list[reads.TriggerInfo], zone: ZoneInfo) -> list[Trigger]:
+    return [Trigger(r.stage_id, dt.datetime.fromisoformat(r.at).astimezone(zone), r.label, r.by or "", r.note) for r in rows]
+
+
+def activations_from(rows: list[reads.ActivationInfo], zone: ZoneInfo) -> list[Activation]:
+    return [Activation(r.stage_id, dt.datetime.fromisoformat(r.at).astimezone(zone), r.by or "", r.reason, r.via) for r in rows]
 
 
 def completions_from(states: list[reads.StateInfo], zone: ZoneInfo) -> list[Completion]:
@@ -298,9 +373,14 @@ def find_person(roadmap: Roadmap, key: str) -> str:
 
 
 def find_stage(plan: Plan, stage_ref: str) -> PlannedStage:
-    found = plan.by_number_or_id(stage_ref)
-    if found is not None:
-        return found
+    """The stage by id or document number; an ambiguous number is refused with its candidates."""
+    matching = plan.matching(stage_ref)
+    if len(matching) == 1:
+        return matching[0]
+    if len(matching) > 1:
+        listed = " / ".join(_candidate(planned) for planned in matching[:8])
+        more = f" и ещё {len(matching) - 8}" if len(matching) > 8 else ""
+        raise TrackingError(f"номер {stage_ref} есть у нескольких этапов: {listed}{more}; укажите id этапа")
     candidates = list(plan.stages) + [normalize_number(p.stage.number) for p in plan.stages.values() if p.stage.number]
     near = difflib.get_close_matches(stage_ref, candidates, n=3, cutoff=0.5)
     hint = ""
@@ -314,22 +394,110 @@ def find_stage(plan: Plan, stage_ref: str) -> PlannedStage:
     raise TrackingError(f"в дорожной карте нет этапа «{stage_ref}»{hint}")
 
 
+def _candidate(planned: PlannedStage) -> str:
+    """ "3 в разделе «1. Нормативное обеспечение» — «Издать приказ…» (id order)"."""
+    sections = planned.ref.sections
+    where = (
+        f" в разделе «{russian.shorten(' '.join(x for x in (sections[-1].number, sections[-1].title) if x), 50)}»"
+        if sections
+        else ""
+    )
+    return f"{planned.stage.display_number}{where} — «{russian.shorten(planned.stage.title, 50)}» (id {planned.id})"
+
+
 def parse_moment(text: str, zone: ZoneInfo) -> dt.datetime:
-    """--at: 2024-10-18, 18.10.2024, 2024-10-18T15:30, 18.10.2024 15:30 (the roadmap's local time)."""
-    value = text.strip()
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M", "%Y-%m-%dT%H:%M:%S"):
+    """--at: a moment in the roadmap's local time (module docstring), within 1900–2200."""
+    return parse_when(text, zone).moment
+
+
+@dataclass(frozen=True)
+class When:
+    moment: dt.datetime  # aware, in the roadmap's zone
+    day_only: bool  # no time was given: `moment` is noon of that day
+
+
+_STRICT_DAY = ("%Y-%m-%d", "%d.%m.%Y")
+_STRICT_TIME = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M", "%Y-%m-%dT%H:%M:%S")
+_DAY_WORDS = {"сегодня": 0, "today": 0, "вчера": 1, "yesterday": 1, "позавчера": 2}
+_WORDS_AND_TIME = re.compile(
+    r"^(?P<day>[^\d\s][^\s,]*|\d{1,2}\.\d{1,2}\.?)(?:[\s,]+(?:в\s+)?(?P<h>\d{1,2}):(?P<m>\d{2}))?$", re.I
+)
+
+
+def parse_when(text: str, zone: ZoneInfo) -> When:
+    """A moment and whether it had a time (module docstring); refused in Russian when not understood."""
+    value = " ".join(text.strip().split())
+    when = _strict(value, zone) or _words(value, zone) or _dateparser(value, zone)
+    if when is None:
+        raise TrackingError(
+            f"непонятная дата «{text}»: пишите 2024-10-18, 18.10.2024, 18.10.2024 15:30, «сегодня», «вчера», «пятница» или 14.10"
+        )
+    if not 1900 <= when.moment.year <= 2200:
+        raise TrackingError(f"дата «{text}» вне допустимого диапазона 1900–2200: проверьте год")
+    return when
+
+
+def _strict(value: str, zone: ZoneInfo) -> When | None:
+    for pattern in _STRICT_DAY:
         try:
-            parsed = dt.datetime.strptime(value, pattern)
+            return When(dt.datetime.strptime(value, pattern).replace(hour=12, tzinfo=zone), True)
         except ValueError:
             continue
-        if pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-            parsed = parsed.replace(hour=12)  # a day without a time: midday, safely inside that day
-        return parsed.replace(tzinfo=zone)
+    for pattern in _STRICT_TIME:
+        try:
+            return When(dt.datetime.strptime(value, pattern).replace(tzinfo=zone), False)
+        except ValueError:
+            continue
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise TrackingError(f"непонятная дата «{text}»: пишите 2024-10-18, 18.10.2024 или 18.10.2024 15:30") from None
-    return parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone)
+        return None
+    return When(parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone), False)
+
+
+def _words(value: str, zone: ZoneInfo) -> When | None:
+    """ "сегодня", "вчера 15:30", "пятница", "14.10" (this year) — see module docstring."""
+    match = _WORDS_AND_TIME.match(value)
+    if not match:
+        return None
+    today = dt.datetime.now(zone).date()
+    word = match["day"].lower().rstrip(".")
+    day: dt.date | None = None
+    if word in _DAY_WORDS:
+        day = today - dt.timedelta(days=_DAY_WORDS[word])
+    elif (weekday := russian.weekday_number(word)) is not None and len(word) > 2:
+        day = today - dt.timedelta(days=(today.weekday() - weekday) % 7)
+    elif re.fullmatch(r"\d{1,2}\.\d{1,2}", word):
+        number, month = (int(part) for part in word.split("."))
+        try:
+            day = dt.date(today.year, month, number)
+        except ValueError:
+            raise TrackingError(f"такой даты не существует: «{value}»") from None
+    if day is None:
+        return None
+    if match["h"] is None:
+        return When(dt.datetime.combine(day, dt.time(12), zone), True)
+    try:
+        return When(dt.datetime.combine(day, dt.time(int(match["h"]), int(match["m"])), zone), False)
+    except ValueError:
+        raise TrackingError(f"такого времени не существует: «{value}»") from None
+
+
+def _dateparser(value: str, zone: ZoneInfo) -> When | None:
+    """Anything else a person may type ("3 дня назад", "14 октября 15:00"): dateparser, imported here only."""
+    if not value or len(value) > 60 or not re.search(r"[А-Яа-яЁёA-Za-z\d]", value):
+        return None
+    try:
+        import dateparser
+    except ImportError:  # installed with Prefect; without it only the forms above are read
+        return None
+    settings = {"TIMEZONE": zone.key, "RETURN_AS_TIMEZONE_AWARE": True, "DATE_ORDER": "DMY", "PREFER_DATES_FROM": "past"}
+    parsed = dateparser.parse(value, languages=["ru", "en"], settings=settings)
+    if parsed is None:
+        return None
+    has_time = bool(re.search(r"\d{1,2}:\d{2}|час|минут|hour|minute", value, re.I))
+    moment = parsed.astimezone(zone)
+    return When(moment if has_time else moment.replace(hour=12, minute=0, second=0, microsecond=0), not has_time)
 
 
 def parse_day(text: str | None, zone: ZoneInfo) -> dt.date:

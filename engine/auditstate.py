@@ -9,6 +9,11 @@ stored roadmap version. So `audit verify` replays the log and compares, and name
   event of each stage occurrence determines its row completely (state, when, who, note, evidence,
   forced, reason, and the event's number); a row without such an event, an event without its row
   and a row that differs from its event are each reported;
+* **triggers** — each `stage.triggered` event records one outside event of a triggered stage (its
+  occurrence label, when, who, note): every trigger row must have its event and match it, and every
+  event its row;
+* **activations** — each `stage.activated` event puts an optional stage to use (when, who, why, by
+  which dependency's completion): the activation row must match its event, and exist for it;
 * **roadmap versions** — each `roadmap.loaded` event records the version and the sha256 of its YAML
   text: the version row must exist with that sha256, its stored text must still hash to it, no
   version may exist without its event, and the roadmap's current version must be the newest loaded;
@@ -23,7 +28,7 @@ Pure: rows come in as plain values, problems go out as Russian sentences for the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +50,28 @@ class StageRow:
     evidence: str | None
     forced: bool
     reason: str | None
+    audit_seq: int
+
+
+@dataclass(frozen=True)
+class TriggerRow:
+    roadmap_id: str
+    stage_id: str
+    label: str
+    at: str
+    by: str | None
+    note: str | None
+    audit_seq: int
+
+
+@dataclass(frozen=True)
+class ActivationRow:
+    roadmap_id: str
+    stage_id: str
+    at: str
+    by: str | None
+    reason: str | None
+    via: str | None
     audit_seq: int
 
 
@@ -117,6 +144,70 @@ def stage_problems(records: Sequence[AuditRecord], rows: Iterable[StageRow]) -> 
             problems.append(
                 f"{_place(*key)}: событие № {expected.audit_seq} ({STATE_WORDS[expected.state]}) есть в журнале, а строки состояния нет"
             )
+    return problems
+
+
+def trigger_problems(records: Sequence[AuditRecord], rows: Iterable[TriggerRow]) -> list[str]:
+    expected: dict[tuple[str, str, str], TriggerRow] = {}
+    for record in records:
+        if record.action == "stage.triggered":
+            data = record.payload_data()
+            row = TriggerRow(
+                record.roadmap_id or "",
+                record.stage_id or "",
+                str(data.get("occurrence") or ""),
+                str(data.get("at") or ""),
+                data.get("by"),
+                data.get("note"),
+                record.seq,
+            )
+            expected[(row.roadmap_id, row.stage_id, row.label)] = row
+    return _compare(expected, {(r.roadmap_id, r.stage_id, r.label): r for r in rows}, _trigger_place)
+
+
+def activation_problems(records: Sequence[AuditRecord], rows: Iterable[ActivationRow]) -> list[str]:
+    expected: dict[tuple[str, str], ActivationRow] = {}
+    for record in records:
+        if record.action == "stage.activated":
+            data = record.payload_data()
+            row = ActivationRow(
+                record.roadmap_id or "",
+                record.stage_id or "",
+                str(data.get("at") or ""),
+                data.get("by"),
+                data.get("reason"),
+                data.get("via"),
+                record.seq,
+            )
+            expected[(row.roadmap_id, row.stage_id)] = row
+    return _compare(expected, {(r.roadmap_id, r.stage_id): r for r in rows}, _activation_place)
+
+
+def _trigger_place(key: tuple[str, ...]) -> str:
+    roadmap_id, stage_id, label = key
+    return f"повод «{label}» этапа {stage_id} карты {roadmap_id}"
+
+
+def _activation_place(key: tuple[str, ...]) -> str:
+    roadmap_id, stage_id = key
+    return f"задействование резервного этапа {stage_id} карты {roadmap_id}"
+
+
+def _compare(expected: dict[Any, Any], found: dict[Any, Any], place: Callable[[tuple[str, ...]], str]) -> list[str]:
+    """Rows against the rows the log says there are: missing, unexplained and differing ones."""
+    problems = []
+    for key, row in found.items():
+        recorded = expected.get(key)
+        if recorded is None:
+            problems.append(f"{place(key)}: есть в базе, но в журнале нет такого события")
+        elif row != recorded:
+            fields = [name for name in type(row).__dataclass_fields__ if getattr(row, name) != getattr(recorded, name)]
+            problems.append(
+                f"{place(key)}: запись в базе не совпадает с событием № {recorded.audit_seq} журнала (поля: {', '.join(fields)})"
+            )
+    for key, recorded in expected.items():
+        if key not in found:
+            problems.append(f"{place(key)}: событие № {recorded.audit_seq} есть в журнале, а записи в базе нет")
     return problems
 
 

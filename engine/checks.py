@@ -3,6 +3,16 @@
 Unknown people, roles, events and stages (with a "did you mean"), duplicate ids, dependency
 cycles (named in full), event groups that clash with ids, and people nobody can reach.
 
+Document numbers may repeat (tables that restart at 1 in each section): a number in `depends_on`
+means the stage with it in the referring stage's own section, never the referring stage itself,
+else the only other stage with it (`engine.plan.StageNumbers`); a number that still names several
+stages is an error listing them, and "этап не может зависеть сам от себя" is said only when the
+number names that stage and no other.
+
+Reach: a person without any contact is warned about; so is a role without members, and one warning
+lists every stage whose responsible people resolve to nobody with a contact — stages that would
+remind nobody.
+
 "Did you mean" compares an unknown name with every known one, so its cost is the product of the
 two counts: a file of 10,000 stages each naming a misspelt stage took ten minutes. Suggestions are
 therefore made within a budget of `SUGGESTION_BUDGET` comparisons per check, in file order; every
@@ -13,11 +23,11 @@ is cut to 80 characters.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from cyclogram.engine.diagnostics import Severity
 from cyclogram.engine.model import PathKey, Roadmap, StageRef, normalize_number, walk_stages
-from cyclogram.engine.plan import PlanIssue, stage_dependencies
+from cyclogram.engine.plan import PlanIssue, StageNumbers, section_of, stage_dependencies
 from cyclogram.engine.timeexpr import Relative
 
 SUGGESTION_BUDGET = 100_000  # names compared for "did you mean" in one check (about half a second)
@@ -80,7 +90,13 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
                 )
     for key, event in events.items():
         if event.end is not None and event.start is None:
-            issues.append(PlanIssue(Severity.ERROR, "указано окончание события без начала", ("events", key, "end")))
+            issues.append(
+                PlanIssue(
+                    Severity.ERROR,
+                    "указано окончание события без начала; если у события нет начала, напишите start: open",
+                    ("events", key, "end"),
+                )
+            )
     stage_ids = {ref.stage.id for ref in refs}
     for group in sorted(groups):
         if group in events or group in stage_ids:
@@ -88,8 +104,9 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
                 PlanIssue(Severity.ERROR, f"группа событий «{group}» совпадает с ключом события или этапа", ("events",))
             )
 
+    by_ref = {ref.stage.id: ref for ref in refs}
     seen_ids: dict[str, PathKey] = {}
-    seen_numbers: dict[str, str] = {}
+    seen_numbers: dict[tuple[PathKey, str], str] = {}  # numbers repeat across sections, not within one
     for ref in refs:
         stage = ref.stage
         if stage.id in seen_ids:
@@ -106,7 +123,7 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
                 )
             )
         if stage.number:
-            number = normalize_number(stage.number)
+            number = (section_of(ref), normalize_number(stage.number))
             if number in seen_numbers:
                 issues.append(
                     PlanIssue(
@@ -117,7 +134,7 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
                 )
             seen_numbers.setdefault(number, stage.id)
 
-    numbers = {normalize_number(ref.stage.number): ref.stage.id for ref in refs if ref.stage.number}
+    numbers = StageNumbers(refs)
     anchors = set(events) | groups | stage_ids
     for ref in refs:
         stage = ref.stage
@@ -131,14 +148,19 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
                     )
                 )
         for index, dep in enumerate(stage.depends_on):
-            if dep == stage.id or numbers.get(normalize_number(dep)) == stage.id:
+            found = numbers.candidates(dep, ref)
+            if numbers.only_self(dep, ref):
                 issues.append(PlanIssue(Severity.ERROR, "этап не может зависеть сам от себя", ref.path + ("depends_on", index)))
-            elif (
-                dep not in stage_ids
-                and normalize_number(dep) not in numbers
-                and normalize_number(dep) not in known
-                and dep not in known
-            ):
+            elif len(found) > 1:
+                shown = " / ".join(_where(key, by_ref) for key in found[:6])
+                issues.append(
+                    PlanIssue(
+                        Severity.ERROR,
+                        f"номер «{_shown(dep)}» есть у нескольких этапов: {shown}; укажите id нужного этапа",
+                        ref.path + ("depends_on", index),
+                    )
+                )
+            elif not found and normalize_number(dep) not in known and dep not in known:
                 issues.append(
                     PlanIssue(
                         Severity.ERROR,
@@ -169,6 +191,14 @@ def check_references(roadmap: Roadmap, assume_known: Collection[str] = ()) -> li
     return [issue for issue in issues if not _about_placeholder(issue)]
 
 
+def _where(key: str, by_ref: dict[str, StageRef]) -> str:
+    """ "3 в разделе «1. Нормативное обеспечение» (id local_act)" — a stage among same-numbered ones."""
+    ref = by_ref[key]
+    section = ref.sections[-1] if ref.sections else None
+    place = f" в разделе «{' '.join(x for x in (section.number, section.title) if x)[:60]}»" if section else " вне разделов"
+    return f"{ref.stage.display_number}{place} (id {key})"
+
+
 def _about_placeholder(issue: PlanIssue) -> bool:
     return any(isinstance(part, str) and part.startswith("__salvaged") for part in issue.path) or ("__salvaged" in issue.message)
 
@@ -177,18 +207,14 @@ def check_cycles(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[P
     """Find dependency cycles (depends_on and stage anchors) and name each one in full."""
     refs = walk_stages(roadmap) if refs is None else refs
     by_id: dict[str, StageRef] = {}
-    numbers: dict[str, str] = {}
     for ref in refs:
         by_id.setdefault(ref.stage.id, ref)
-        if ref.stage.number:
-            numbers.setdefault(normalize_number(ref.stage.number), ref.stage.id)
-
-    def stage_key(reference: str) -> str | None:
-        return reference if reference in by_id else numbers.get(normalize_number(reference))
+    numbers = StageNumbers(refs)
 
     graph: dict[str, tuple[str, ...]] = {}
     for ref in refs:
-        graph.setdefault(ref.stage.id, stage_dependencies(ref.stage, stage_key, roadmap.events))
+        if ref.stage.id not in graph:
+            graph[ref.stage.id] = stage_dependencies(ref.stage, _resolver(numbers, ref), roadmap.events)
 
     issues: list[PlanIssue] = []
     state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
@@ -230,14 +256,41 @@ def check_cycles(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[P
     return issues
 
 
+MAX_LISTED = 20  # stages named in one warning; the rest are counted
+
+
+def _resolver(numbers: StageNumbers, ref: StageRef) -> Callable[[str], str | None]:
+    return lambda reference: numbers.resolve(reference, ref)
+
+
 def check_contacts(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list[PlanIssue]:
-    """A responsible person nobody can reach will never get a reminder."""
+    """A responsible person nobody can reach will never get a reminder (module docstring)."""
     responsible: set[str] = set()
+    silent: list[StageRef] = []
+    used_roles: dict[str, list[str]] = {}
+    reachable = {key for key, person in roadmap.people.items() if person.contacts.any}
     for ref in walk_stages(roadmap) if refs is None else refs:
+        people: set[str] = set()
         for key in ref.stage.responsible:
             members = roadmap.roles[key].members if key in roadmap.roles else [key]
-            responsible.update(members)
-    issues = []
+            if key in roadmap.roles:
+                used_roles.setdefault(key, []).append(ref.stage.display_number)
+            people.update(members)
+        responsible.update(people)
+        known = any(key in roadmap.people or key in roadmap.roles for key in ref.stage.responsible)
+        if known and not people & reachable and not _placeholder(ref):
+            silent.append(ref)
+    issues = _empty_roles(roadmap, used_roles)
+    if silent:
+        numbers = ", ".join(ref.stage.display_number for ref in silent[:MAX_LISTED])
+        more = f" и ещё {len(silent) - MAX_LISTED}" if len(silent) > MAX_LISTED else ""
+        issues.append(
+            PlanIssue(
+                Severity.WARNING,
+                f"этапы, о которых некому напомнить (ни у кого из ответственных нет контакта): {numbers}{more}",
+                silent[0].path + ("responsible",),
+            )
+        )
     for key in sorted(responsible):
         person = roadmap.people.get(key)
         if person is not None and not person.contacts.any:
@@ -248,4 +301,19 @@ def check_contacts(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list
                     ("people", key),
                 )
             )
+    return issues
+
+
+def _placeholder(ref: StageRef) -> bool:
+    return ref.stage.id.startswith("__salvaged")
+
+
+def _empty_roles(roadmap: Roadmap, used: dict[str, list[str]]) -> list[PlanIssue]:
+    issues = []
+    for key, role in roadmap.roles.items():
+        if role.members:
+            continue
+        stages = used.get(key, [])
+        where = f": этапы {', '.join(stages[:MAX_LISTED])} не напомнят никому из этой роли" if stages else ""
+        issues.append(PlanIssue(Severity.WARNING, f"в роли «{role.title}» нет ни одного человека{where}", ("roles", key)))
     return issues

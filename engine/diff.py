@@ -24,8 +24,7 @@ from typing import Any, Literal
 
 from cyclogram.engine import russian
 from cyclogram.engine.model import Event, Person, Roadmap, Stage, normalize_number
-from cyclogram.engine.plan import Occurrence, Plan, PlannedStage, day_month_date
-from cyclogram.engine.timeexpr import Absolute, DayMonth
+from cyclogram.engine.plan import Occurrence, Plan, PlannedStage, bound_moment
 
 ChangeKind = Literal["added", "removed", "moved", "reassigned", "retitled", "dependencies", "timing"]
 KINDS: tuple[ChangeKind, ...] = ("removed", "added", "moved", "reassigned", "retitled", "dependencies", "timing")
@@ -293,7 +292,7 @@ def _moved_words(before: str, after: str) -> str:
 
 def _timing(stage: Stage) -> tuple[object, ...]:
     """The written timing of a stage; `when` (the document's words) is display text and left out."""
-    return (stage.start, stage.due, stage.months, stage.recurring, stage.trigger, stage.within)
+    return (stage.start, stage.due, stage.months, stage.windows, stage.recurring, stage.trigger, stage.within, stage.optional)
 
 
 def _timing_text(stage: Stage) -> str:
@@ -420,18 +419,11 @@ _Moment = tuple[dt.date, dt.time | None]
 
 
 def _event_span(event: Event, roadmap: Roadmap) -> tuple[_Moment | None, _Moment | None]:
-    """Resolved (start, end); a missing end is the start, as the planner reads it."""
-    start = _moment(event.start, roadmap)
-    end = _moment(event.end, roadmap) if event.end is not None else start
+    """Resolved (start, end); a missing end is the start, as the planner reads it; an open bound
+    or a date not known yet is None."""
+    start = bound_moment(event.start, roadmap)
+    end = bound_moment(event.end, roadmap) if event.end is not None else start
     return start, end
-
-
-def _moment(value: Absolute | DayMonth | None, roadmap: Roadmap) -> _Moment | None:
-    if value is None:
-        return None
-    if isinstance(value, Absolute):
-        return value.day, value.time
-    return day_month_date(value, roadmap), None
 
 
 def _event_text(event: Event, roadmap: Roadmap) -> str:

@@ -3,6 +3,20 @@
 The model is a faithful, typed picture of the file; it does not compute dates (see `engine.plan`)
 and does not check references between parts (see `engine.checks`). Field descriptions double as
 the JSON Schema's documentation that editors show on hover.
+
+Rules the schema itself keeps:
+
+* A stage has exactly one timing form: `due` (with an optional `start`), `months`, `windows`,
+  `recurring` or `trigger` (with an optional `within` and `trigger_label`).
+* An event's `start`/`end` is a date, a day and month, or a rule ("первая среда июня"), each with
+  an optional time ("…, 10:00"), or `open` — deliberately unbounded on that side ("в период
+  подготовки ГИА": the preparation has no fixed beginning). A missing `start` means "not known yet".
+* `notes` are the author's own remarks (review notes, why a date was corrected): they stay out of
+  staff messages and the teachers' stage page. `notes_for_staff: true` shows them to staff; a text
+  there is a separate note for staff. `correction` says why `due` deliberately differs from the date
+  written in `when` (it silences that warning).
+* `optional: true` marks a reserve ("может быть использован в случае …"): listed with its dates,
+  never overdue, reminded only once activated (see `engine.tracking.Activation`).
 """
 
 from __future__ import annotations
@@ -53,6 +67,7 @@ _DATE_EXPR_SCHEMA: dict[str, Any] = {
                 "month": {"type": ["string", "integer"]},
                 "year": {"type": "integer"},
                 "working": {"type": "boolean"},
+                "time": {"type": "string", "pattern": r"^\d{1,2}:\d{2}$"},
             },
             "required": ["nth", "weekday", "month"],
             "additionalProperties": False,
@@ -91,6 +106,60 @@ MonthField = Annotated[
     MonthRef,
     PlainValidator(_month),
     WithJsonSchema({"type": "string", "description": "сентябрь | март 2023 | 2023-03"}),
+]
+OPEN_WORDS = ("open", "не ограничено", "открыто")
+OpenBound = Literal["open"]
+EventDate = timeexpr.Absolute | timeexpr.DayMonth | timeexpr.NthWeekday | OpenBound
+
+
+def _event_date(value: object) -> EventDate:
+    """An event's bound: a date, a day and month or a rule, each with an optional time; or open."""
+    if isinstance(value, str) and value.strip().lower() in OPEN_WORDS:
+        return "open"
+    parsed = timeexpr.parse_expr(value)
+    if not isinstance(parsed, (timeexpr.Absolute, timeexpr.DayMonth, timeexpr.NthWeekday)):
+        raise timeexpr.ExprError(
+            "у события нужна дата (2025-06-04, 04.06, «первая среда июня», можно со временем: «…, 10:00») или open — без границы"
+        )
+    return parsed
+
+
+def _window(value: object) -> timeexpr.Window:
+    return timeexpr.parse_window(value)
+
+
+EventDateField = Annotated[
+    EventDate,
+    PlainValidator(_event_date),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {
+                    "type": "string",
+                    "description": "2025-06-04 | 04.06 | 2025-06-04T10:00 | первая среда июня, 10:00 | open (без границы)",
+                },
+                _DATE_EXPR_SCHEMA["anyOf"][3],
+            ]
+        }
+    ),
+]
+WindowField = Annotated[
+    timeexpr.Window,
+    PlainValidator(_window),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "description": "ноябрь 2022 | март – апрель 2023 | Март-май 2020г. | с 01.10.24 по 15.10.24"},
+                {
+                    "type": "object",
+                    "properties": {"start": {"type": "string"}, "due": {"type": "string"}, "label": {"type": "string"}},
+                    "required": ["due"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    ),
 ]
 OffsetField = Annotated[
     Offset,
@@ -343,8 +412,10 @@ class Role(Strict):
 
 class Event(Strict):
     title: Text
-    start: FixedDate | None = Field(None, description="Пусто — дата ещё не известна")
-    end: FixedDate | None = None
+    start: EventDateField | None = Field(
+        None, description="Пусто — дата ещё не известна; open — без начала; можно «первая среда июня, 10:00»"
+    )
+    end: EventDateField | None = Field(None, description="Пусто — однодневное событие; open — без окончания")
     group: Key | None = Field(None, description="Группа событий: vpr — все ВПР по предметам")
     notes: Text | None = None
 
@@ -390,16 +461,27 @@ class Stage(Strict):
         None, description="Срок; continuous (постоянно) или immediately (незамедлительно)"
     )
     months: list[MonthField] | None = Field(None, description="Несколько месяцев: [сентябрь 2022, март 2023]")
+    windows: list[WindowField] | None = Field(
+        None, description="Несколько окон: [ноябрь 2022, март – апрель 2023] или [{start: …, due: …}]"
+    )
     recurring: Recurrence | None = None
-    trigger: Text | None = Field(None, description="Внешний повод: «по мере поступления ДК»")
-    within: OffsetField | None = Field(None, description="Срок после повода: 3wd")
+    trigger: Text | None = Field(None, description="Внешний повод: «по мере поступления ДК», «по мере необходимости»")
+    within: OffsetField | None = Field(None, description="Срок после повода: 3wd; без within срока нет")
+    trigger_label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = Field(
+        None, description="Как называть каждый повод: запрос → «запрос 14.10.2024 10:00» (по умолчанию «повод»)"
+    )
+    optional: bool = Field(False, description="Резервный этап: не просрочивается, напоминания — только после activate")
     check_every: Literal["week", "month", "quarter", "trimester"] | None = Field(
         None, description="Для постоянных этапов: как часто отчитываться"
     )
     document: Text | None = None
     expected_result: Text | None = None
     evidence_required: bool = False
-    notes: Text | None = None
+    notes: Text | None = Field(None, description="Замечания составителя: сотрудникам не показываются")
+    notes_for_staff: bool | Text | None = Field(
+        None, description="true — показывать notes сотрудникам; текст — отдельное примечание для сотрудников"
+    )
+    correction: Text | None = Field(None, description="Почему срок (due) расходится с датой в when: опечатка в годе…")
     responsible: list[Key] = Field(min_length=1, description="Люди и роли; первый — владелец")
     depends_on: list[str] = Field(default_factory=list, description="id или номера этапов")
     reminders: ReminderPolicy | None = None
@@ -439,6 +521,7 @@ class Stage(Strict):
             for name, present in (
                 ("due", self.due is not None),
                 ("months", self.months is not None),
+                ("windows", self.windows is not None),
                 ("recurring", self.recurring is not None),
                 ("trigger", self.trigger is not None),
             )
@@ -446,7 +529,7 @@ class Stage(Strict):
         ]
         if not forms:
             raise ValueError(
-                "не указан срок: нужно одно из due (срок), months (месяцы), recurring (периодически) "
+                "не указан срок: нужно одно из due (срок), months (месяцы), windows (окна), recurring (периодически) "
                 "или trigger (по внешнему поводу)"
             )
         if len(forms) > 1:
@@ -459,7 +542,26 @@ class Stage(Strict):
             raise ValueError("check_every указывается только для постоянных этапов (due: continuous)")
         if self.months is not None and not self.months:
             raise ValueError("months: список месяцев пуст")
+        if self.windows is not None and not self.windows:
+            raise ValueError("windows: список окон пуст")
+        if self.trigger_label is not None and self.trigger is None:
+            raise ValueError("trigger_label (название повода) указывается только вместе с trigger")
         return self
+
+    @field_validator("windows", mode="before")
+    @classmethod
+    def _windows(cls, value: object) -> object:
+        """A string lists windows with ";" or ", ": "ноябрь 2022, март – апрель 2023"."""
+        if isinstance(value, str):
+            return [part.strip() for part in re.split(r";|,\s", value) if part.strip()]
+        return value
+
+    @property
+    def staff_notes(self) -> str | None:
+        """What staff may read: `notes_for_staff`'s own text, or `notes` when it is `true`."""
+        if isinstance(self.notes_for_staff, str):
+            return self.notes_for_staff
+        return self.notes if self.notes_for_staff is True else None
 
     @property
     def display_number(self) -> str:

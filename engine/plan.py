@@ -14,6 +14,30 @@ for and the first cause, not every stage in between. Problems found while planni
 before what it depends on, a date outside the academic year, a weekday that does not match its
 date) are returned as `PlanIssue`s with the path of the field.
 
+Occurrences beyond the written forms:
+
+* **windows** — `windows: [ноябрь 2022, март – апрель 2023]` gives one occurrence per window,
+  labelled by its months ("март – апрель 2023") or dates ("01.10.2024 – 15.10.2024") unless the
+  window names itself (`label`).
+* **triggers** — a triggered stage has no date of its own; each recorded trigger (an outside event,
+  `engine.tracking.Trigger`) is one occurrence labelled by the trigger («запрос 14.10.2024 10:00»),
+  due `within` after it; without `within` the occurrence has no due date at all ("по мере
+  необходимости") and is never overdue. Triggers are facts, like completions: `replan` takes them
+  and plans only the triggered stages and the stages whose dates follow them.
+* **open bounds** — an event bound written `open` is no date and not an unknown one either: a
+  window starting at it has no start, a deadline at it has no due date (and is never overdue).
+* **event rules** — an event's date may be "первая среда июня, 10:00" (resolved like a stage's).
+
+References written as document numbers (`depends_on: ["3"]`) resolve inside the referring stage's
+own section first (tables that restart at 1 in each section), never to the stage itself, then to
+the only stage elsewhere with that number (`StageNumbers`); an ambiguous number is left unresolved
+here and reported by `engine.checks`.
+
+Warnings of the document's own words: a month, a day and month or an n-th weekday written without a
+year in a plan whose period holds that month twice (an August-to-August plan) says which year was
+taken; a `when:` text naming a full date that none of the stage's planned dates is ("до
+06.09.2023г." with `due: 2024-09-06`) names both, unless `correction:` says why they differ.
+
 Computed dates stay within the years a roadmap may write (`timeexpr.MIN_YEAR`–`MAX_YEAR`): a
 chain of offsets that would leave them is an error at the stage where it does, and that stage and
 the ones after it get no date — so nothing downstream (status, reminders, iCal) ever counts days
@@ -26,7 +50,8 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
-from collections.abc import Callable, Collection, Iterator, Mapping
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -35,6 +60,7 @@ from cyclogram.engine.diagnostics import Severity
 from cyclogram.engine.model import (
     DayNote,
     Event,
+    EventDate,
     PathKey,
     Roadmap,
     Stage,
@@ -52,11 +78,13 @@ from cyclogram.engine.timeexpr import (
     NthWeekday,
     Offset,
     Relative,
+    Window,
     year_in_range,
 )
+from cyclogram.engine.tracking import Trigger
 from cyclogram.engine.workcalendar import CountryDays, WorkCalendar
 
-Kind = str  # deadline | window | months | recurring | continuous | immediate | triggered
+Kind = str  # deadline | window | windows | months | recurring | continuous | immediate | triggered
 MAX_PERIOD_DAYS = 3 * 366  # a yearly plan; a period may start early or end late, not span decades
 
 
@@ -155,14 +183,26 @@ class Plan:
                 names.append(roadmap.people[key].name)
         return list(dict.fromkeys(names))
 
-    def by_number_or_id(self, key: str) -> PlannedStage | None:
+    @cached_property
+    def numbers(self) -> dict[str, tuple[str, ...]]:
+        """A document number → the stages that carry it, in document order (tables that restart at
+        1 in each section give several)."""
+        found: dict[str, list[str]] = {}
+        for key, planned in self.stages.items():
+            if planned.stage.number:
+                found.setdefault(normalize_number(planned.stage.number), []).append(key)
+        return {number: tuple(keys) for number, keys in found.items()}
+
+    def matching(self, key: str) -> list[PlannedStage]:
+        """The stage with this id, else every stage with this document number."""
         if key in self.stages:
-            return self.stages[key]
-        wanted = normalize_number(key)
-        for planned in self.stages.values():
-            if planned.stage.number and normalize_number(planned.stage.number) == wanted:
-                return planned
-        return None
+            return [self.stages[key]]
+        return [self.stages[found] for found in self.numbers.get(normalize_number(key), ())]
+
+    def by_number_or_id(self, key: str) -> PlannedStage | None:
+        """The stage with this id, else the first with this document number (see `matching`)."""
+        found = self.matching(key)
+        return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -191,6 +231,43 @@ def stage_dependencies(stage: Stage, stage_key: Callable[[str], str | None], eve
         if key and key != stage.id and key not in result:
             result.append(key)
     return tuple(result)
+
+
+def section_of(ref: StageRef) -> PathKey:
+    """Where a stage sits: the path of its section (`()` for a top-level stage)."""
+    return ref.path[:-2]
+
+
+class StageNumbers:
+    """Stages by id and by document number, for references written either way (module docstring)."""
+
+    def __init__(self, refs: Iterable[StageRef]) -> None:
+        self.ids: set[str] = set()
+        self.by_number: dict[str, list[tuple[str, PathKey]]] = {}
+        for ref in refs:
+            self.ids.add(ref.stage.id)
+            if ref.stage.number:
+                self.by_number.setdefault(normalize_number(ref.stage.number), []).append((ref.stage.id, section_of(ref)))
+
+    def candidates(self, reference: str, ref: StageRef) -> list[str]:
+        """The stages `reference` may mean from `ref`: its own section's first, never `ref` itself."""
+        if reference in self.ids:
+            return [reference]
+        entries = [(key, where) for key, where in self.by_number.get(normalize_number(reference), ()) if key != ref.stage.id]
+        own = [key for key, where in entries if where == section_of(ref)]
+        return own or [key for key, _ in entries]
+
+    def resolve(self, reference: str, ref: StageRef) -> str | None:
+        """The one stage `reference` means from `ref`; None when unknown or ambiguous."""
+        if reference in self.ids:
+            return reference
+        found = self.candidates(reference, ref)
+        return found[0] if len(found) == 1 else None
+
+    def only_self(self, reference: str, ref: StageRef) -> bool:
+        """Whether the number names `ref` itself and no other stage."""
+        entries = self.by_number.get(normalize_number(reference), ())
+        return reference == ref.stage.id or (bool(entries) and all(key == ref.stage.id for key, _ in entries))
 
 
 def calendar_for(roadmap: Roadmap, country: CountryDays | None = None) -> WorkCalendar:
@@ -245,6 +322,64 @@ def _last_day(year: int, month: int) -> dt.date:
     return dt.date(year, month, _calendar.monthrange(year, month)[1])
 
 
+def nth_weekday_day(value: NthWeekday, year: int, calendar: WorkCalendar | None = None) -> dt.date | None:
+    """The day "первая среда июня" of `year` means (with `working`, counting working days of
+    `calendar` only); None when the month has no such day."""
+    candidates = [
+        dt.date(year, value.month, d)
+        for d in range(1, _calendar.monthrange(year, value.month)[1] + 1)
+        if dt.date(year, value.month, d).weekday() == value.weekday
+    ]
+    if value.working and calendar is not None:
+        candidates = [d for d in candidates if calendar.is_working_day(d)]
+    index = value.nth - 1 if value.nth > 0 else value.nth
+    return candidates[index] if -len(candidates) <= index < len(candidates) else None
+
+
+def bound_moment(value: EventDate | None, roadmap: Roadmap) -> tuple[dt.date, dt.time | None] | None:
+    """An event bound as (day, time); None when not known or open (for comparing versions)."""
+    if value is None or isinstance(value, str):
+        return None
+    if isinstance(value, Absolute):
+        return value.day, value.time
+    if isinstance(value, DayMonth):
+        return day_month_date(value, roadmap), value.time
+    day = nth_weekday_day(value, value.year or _year_for_month(value.month, roadmap))
+    return (day, value.time) if day is not None else None
+
+
+_WHEN_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?![\d])")
+
+
+def written_dates(text: str) -> list[dt.date]:
+    """Full dates written in a text ("до 06.09.2023г." → 06.09.2023); impossible ones are skipped."""
+    found = []
+    for m in _WHEN_DATE.finditer(text):
+        year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+        try:
+            found.append(dt.date(year, int(m[2]), int(m[1])))
+        except ValueError:
+            continue
+    return found
+
+
+def _window_label(start: dt.date | None, due: dt.date | None) -> str:
+    """ "март – апрель 2023" for whole months, "01.10.2024 – 15.10.2024" otherwise."""
+    if due is None:
+        return "без срока"
+    whole = start is not None and start.day == 1 and due == _last_day(due.year, due.month)
+    if whole and start is not None:
+        first, last = russian.MONTH_NOMINATIVE[start.month - 1], russian.MONTH_NOMINATIVE[due.month - 1]
+        if (start.year, start.month) == (due.year, due.month):
+            return f"{first} {due.year}"
+        if start.year == due.year:
+            return f"{first} – {last} {due.year}"
+        return f"{first} {start.year} – {last} {due.year}"
+    if start is None or start == due:
+        return russian.format_date(due)
+    return f"{russian.format_date(start)} – {russian.format_date(due)}"
+
+
 def _plural(amount: int, unit: str) -> str:
     from cyclogram.engine.timeexpr import UNIT_WORDS
 
@@ -273,12 +408,19 @@ class _RefsOf(Mapping[str, StageRef]):
 
 class _Planner:
     def __init__(
-        self, roadmap: Roadmap, calendar: WorkCalendar, completions: Mapping[str, dt.date], base: Plan | None = None
+        self,
+        roadmap: Roadmap,
+        calendar: WorkCalendar,
+        completions: Mapping[str, dt.date],
+        base: Plan | None = None,
+        triggers: Mapping[str, Sequence[Trigger]] | None = None,
     ) -> None:
         self.roadmap = roadmap
         self.calendar = calendar
         self.completions = completions
+        self.triggers: Mapping[str, Sequence[Trigger]] = triggers or {}
         self.issues: list[PlanIssue] = []
+        self.warned: set[PathKey] = set()  # paths already warned about a month without a year
         self.by_id: Mapping[str, StageRef]
         if base is not None:
             self.by_id = _RefsOf(base.stages)
@@ -304,20 +446,42 @@ class _Planner:
         return walk_stages(self.roadmap)
 
     @cached_property
-    def by_number(self) -> dict[str, str]:
-        numbers: dict[str, str] = {}
-        for ref in self.refs:
-            if ref.stage.number:
-                numbers.setdefault(normalize_number(ref.stage.number), ref.stage.id)
-        return numbers
+    def numbers(self) -> StageNumbers:
+        return StageNumbers(self.refs)
 
-    def stage_key(self, reference: str) -> str | None:
-        if reference in self.by_id:
-            return reference
-        return self.by_number.get(normalize_number(reference))
+    def dependencies(self, ref: StageRef) -> tuple[str, ...]:
+        numbers = self.numbers
+        return stage_dependencies(ref.stage, lambda reference: numbers.resolve(reference, ref), self.roadmap.events)
 
-    def dependencies(self, stage: Stage) -> tuple[str, ...]:
-        return stage_dependencies(stage, self.stage_key, self.roadmap.events)
+    @cached_property
+    def months_twice(self) -> frozenset[int]:
+        """Months the plan's period holds in two different years (an August-to-August plan)."""
+        low, high = self.period
+        if (high - low).days < 330:
+            return frozenset()
+        seen: dict[int, set[int]] = {}
+        cursor = dt.date(low.year, low.month, 1)
+        while cursor <= high:
+            seen.setdefault(cursor.month, set()).add(cursor.year)
+            cursor = _add_months(cursor, 1)
+        return frozenset(month for month, years in seen.items() if len(years) > 1)
+
+    def year_for(self, month: int, shown: object, path: PathKey) -> int:
+        """The year of a month written without one; a warning when the period holds it twice."""
+        year = _year_for_month(month, self.roadmap)
+        if month in self.months_twice and path not in self.warned:
+            self.warned.add(path)
+            low, high = self.period
+            name = russian.MONTH_NOMINATIVE[month - 1]
+            self.issues.append(
+                PlanIssue(
+                    Severity.WARNING,
+                    f"«{shown}» без года, а период плана ({russian.format_date(low)} – {russian.format_date(high)}) "
+                    f"включает {name} дважды: взят {name} {year} г.; если имелся в виду другой, укажите год",
+                    path,
+                )
+            )
+        return year
 
     def responsible(self, stage: Stage) -> tuple[str, ...]:
         people: list[str] = []
@@ -356,7 +520,8 @@ class _Planner:
         if isinstance(value, Absolute):
             day, explain = value.day, russian.format_date(value.day)
         else:
-            day = day_month_date(value, self.roadmap)
+            year = self.year_for(value.month, value, path)
+            day = dt.date(year, value.month, min(value.day, _calendar.monthrange(year, value.month)[1]))
             explain = f"{value} → {russian.format_date(day)}"
         if value.stated_weekday is not None and value.stated_weekday != day.weekday():
             self.issues.append(
@@ -367,40 +532,38 @@ class _Planner:
                     path,
                 )
             )
-        time = value.time if isinstance(value, Absolute) else None
-        return _Value(day, time, explain=explain)
+        return _Value(day, value.time, explain=explain)
 
     def nth_weekday(self, value: NthWeekday, path: PathKey) -> _Value:
-        year = value.year or _year_for_month(value.month, self.roadmap)
-        candidates = [
-            dt.date(year, value.month, d)
-            for d in range(1, _calendar.monthrange(year, value.month)[1] + 1)
-            if dt.date(year, value.month, d).weekday() == value.weekday
-        ]
-        if value.working:
-            candidates = [d for d in candidates if self.calendar.is_working_day(d)]
-        index = value.nth - 1 if value.nth > 0 else value.nth
-        if not -len(candidates) <= index < len(candidates):
+        year = value.year or self.year_for(value.month, value, path)
+        day = nth_weekday_day(value, year, self.calendar)
+        if day is None:
             self.issues.append(
                 PlanIssue(Severity.ERROR, f"в {russian.MONTH_PREPOSITIONAL[value.month - 1]} {year} нет дня «{value}»", path)
             )
             return _Value(None, unknown=f"нет дня «{value}»")
-        day = candidates[index]
-        return _Value(day, explain=f"{value} {year} → {russian.format_date(day)}")
+        return _Value(day, value.time, explain=f"{value} {year} → {russian.format_date(day)}")
 
-    def month_bound(self, value: MonthRef, end: bool) -> _Value:
-        year = value.year or _year_for_month(value.month, self.roadmap)
+    def month_bound(self, value: MonthRef, end: bool, path: PathKey = ()) -> _Value:
+        year = value.year or self.year_for(value.month, value, path)
         day = _last_day(year, value.month) if end else dt.date(year, value.month, 1)
         return _Value(day, explain=f"{russian.MONTH_NOMINATIVE[value.month - 1]} {year} → {russian.format_date(day)}")
+
+    def event_date(self, bound: Absolute | DayMonth | NthWeekday, path: PathKey) -> _Value:
+        return self.nth_weekday(bound, path) if isinstance(bound, NthWeekday) else self.fixed_date(bound, path)
 
     def event_values(self, key: str, event: Event, edge: str, path: PathKey, label: str | None = None) -> list[_Value]:
         bound = event.end if edge == "end" and event.end is not None else event.start
         edge_word = "окончание" if edge == "end" else "начало"
         if bound is None:
             return [_Value(None, label=label, unknown=f"дата события «{event.title}» ({key}) ещё не известна")]
-        value = self.fixed_date(bound, ("events", key, "end" if edge == "end" and event.end else "start"))
-        assert value.day is not None
-        return [_Value(value.day, value.time, label, f"{edge_word} «{event.title}» ({russian.format_date(value.day)})")]
+        if bound == "open":  # deliberately unbounded: no date, and not an unknown one
+            return [_Value(None, label=label, explain=f"{edge_word} «{event.title}» не ограничено")]
+        value = self.event_date(bound, ("events", key, "end" if edge == "end" and event.end else "start"))
+        if value.day is None:
+            return [_Value(None, label=label, unknown=value.unknown)]
+        shown = russian.format_date(value.day) + (f" {value.time:%H:%M}" if value.time else "")
+        return [_Value(value.day, value.time, label, f"{edge_word} «{event.title}» ({shown})")]
 
     def stage_values(self, key: str, edge: str) -> list[_Value]:
         planned = self.planned.get(key)
@@ -421,7 +584,7 @@ class _Planner:
                 continue
             day = occurrence.start if edge == "start" and occurrence.start else occurrence.due
             if day is None:
-                values.append(_Value(None, label=occurrence.label, unknown=f"у этапа {number} нет срока (постоянный)"))
+                values.append(_Value(None, label=occurrence.label, unknown=f"у этапа {number} нет срока"))
                 continue
             word = {"start": "начало этапа", "due": "срок этапа", "done": "выполнение этапа"}[edge]
             note = ", по плану" if edge == "done" else ""
@@ -501,7 +664,7 @@ class _Planner:
         if isinstance(expr, (Absolute, DayMonth)):
             return [self.fixed_date(expr, path)]
         if isinstance(expr, MonthRef):
-            return [self.month_bound(expr, end)]
+            return [self.month_bound(expr, end, path)]
         if isinstance(expr, NthWeekday):
             return [self.nth_weekday(expr, path)]
         anchor = expr.anchor
@@ -530,6 +693,10 @@ class _Planner:
         stage = ref.stage
         responsible = self.responsible(stage)
         if stage.trigger is not None:
+            facts = self.triggers.get(stage.id)
+            if facts:
+                occurrences = tuple(self.trigger_occurrence(stage, fact, ref.path) for fact in facts)
+                return PlannedStage(ref, "triggered", occurrences, deps, responsible)
             within = f"; срок — {_offset_words(stage.within)} после повода" if stage.within else ""
             reason = f"по внешнему поводу: {stage.trigger}{within}"
             return PlannedStage(ref, "triggered", (), deps, responsible, reason)
@@ -541,8 +708,12 @@ class _Planner:
         if stage.due == "immediately":
             return self.plan_immediate(ref, deps, responsible)
         if stage.months is not None:
-            occurrences = tuple(self.month_occurrence(month) for month in stage.months)
+            occurrences = tuple(
+                self.month_occurrence(month, ref.path + ("months", index)) for index, month in enumerate(stage.months)
+            )
             return PlannedStage(ref, "months", occurrences, deps, responsible)
+        if stage.windows is not None:
+            return PlannedStage(ref, "windows", self.window_occurrences(stage.windows, ref.path), deps, responsible)
         if stage.recurring is not None:
             occurrences = self.recurring_occurrences(stage, ref.path)
             return PlannedStage(ref, "recurring", occurrences, deps, responsible)
@@ -600,9 +771,44 @@ class _Planner:
         explain = _join(f"{russian.format_date(latest.day)} = незамедлительно после: {latest.explain}", latest.chain)
         return PlannedStage(ref, "immediate", (Occurrence(latest.day, latest.day, None, None, explain),), deps, responsible)
 
-    def month_occurrence(self, month: MonthRef) -> Occurrence:
-        start = self.month_bound(month, end=False)
-        end = self.month_bound(month, end=True)
+    def trigger_occurrence(self, stage: Stage, fact: Trigger, path: PathKey) -> Occurrence:
+        """One outside event of a triggered stage: due `within` after it, or no due at all."""
+        day = fact.at.date()
+        within = stage.within
+        if within is None:
+            return Occurrence(day, None, None, fact.label, f"по мере необходимости: {fact.label}")
+        hours = within.unit == "h"
+        base = _Value(day, fact.at.time().replace(second=0, microsecond=0) if hours else None, fact.label, fact.label)
+        due = self.shift(base, within, path + ("within",))
+        if due.day is None:
+            return Occurrence(day, None, None, fact.label, "", due.unknown or "срок не вычислен")
+        return Occurrence(day, due.day, due.time if hours else None, fact.label, due.explain)
+
+    def window_occurrences(self, windows: Sequence[Window], path: PathKey) -> tuple[Occurrence, ...]:
+        """One occurrence per window (per event, for a window on an event group), labelled by it."""
+        result: list[Occurrence] = []
+        labels: set[str] = set()
+        for index, window in enumerate(windows):
+            where = path + ("windows", index)
+            starts = self.resolve(window.start, where, end=False) if window.start is not None else None
+            dues = self.resolve(window.due, where, end=True)
+            for occurrence in self.pair(starts, dues, where):
+                label = window.label or occurrence.label or _window_label(occurrence.start, occurrence.due)
+                if window.label and occurrence.label:
+                    label = f"{window.label}: {occurrence.label}"
+                while label in labels:
+                    label += " (ещё)"
+                labels.add(label)
+                result.append(
+                    Occurrence(
+                        occurrence.start, occurrence.due, occurrence.due_time, label, occurrence.explain, occurrence.unknown
+                    )
+                )
+        return tuple(result)
+
+    def month_occurrence(self, month: MonthRef, path: PathKey = ()) -> Occurrence:
+        start = self.month_bound(month, end=False, path=path)
+        end = self.month_bound(month, end=True, path=path)
         assert start.day and end.day
         label = f"{russian.MONTH_NOMINATIVE[month.month - 1]} {start.day.year}"
         return Occurrence(
@@ -614,9 +820,9 @@ class _Planner:
         assert rule is not None
         first, last = self.period
         if rule.start is not None:
-            first = max(first, self.month_bound(rule.start, end=False).day or first)
+            first = max(first, self.month_bound(rule.start, end=False, path=path + ("recurring", "start")).day or first)
         if rule.end is not None:
-            last = min(last, self.month_bound(rule.end, end=True).day or last)
+            last = min(last, self.month_bound(rule.end, end=True, path=path + ("recurring", "end")).day or last)
         windows = _recurrence_windows(rule.every, first, last, self.roadmap.academic_year.first)
         occurrences = []
         for number, (start, end) in enumerate(windows, 1):
@@ -647,7 +853,11 @@ class _Planner:
                 if (low <= day <= high) or name in reported or planned.kind in ("recurring", "continuous"):
                     continue
                 reported.add(name)
-                field_name = name if planned.kind in ("deadline", "window") else {"months": "months"}.get(planned.kind, "due")
+                field_name = (
+                    name
+                    if planned.kind in ("deadline", "window")
+                    else {"months": "months", "windows": "windows"}.get(planned.kind, "due")
+                )
                 self.issues.append(
                     PlanIssue(
                         Severity.WARNING,
@@ -675,6 +885,29 @@ class _Planner:
                     )
                 )
 
+    def check_when(self, planned: PlannedStage) -> None:
+        """A full date written in `when` that none of the stage's planned dates is (module docstring)."""
+        stage = planned.stage
+        if not stage.when or stage.correction or planned.unknown or planned.kind not in ("deadline", "window", "windows"):
+            return
+        if isinstance(stage.due, Relative) or isinstance(stage.start, Relative) or not _WHEN_DATE.search(stage.when):
+            return
+        planned_days = {day for o in planned.occurrences for day in (o.start, o.due) if day is not None}
+        if not planned_days:
+            return
+        for written in written_dates(stage.when):
+            if written not in planned_days:
+                due = max(planned_days)
+                self.issues.append(
+                    PlanIssue(
+                        Severity.WARNING,
+                        f"в тексте срока «{stage.when if len(stage.when) <= 60 else russian.shorten(stage.when, 60)}» стоит {russian.format_date(written)}, а срок по плану — "
+                        f"{russian.format_date(due)}: проверьте; если расхождение намеренное, объясните его в correction",
+                        planned.ref.path + ("when",),
+                    )
+                )
+                return
+
     def check_calendar_coverage(self) -> None:
         declared_years = {d.year for d in self.calendar.extra_working_days | self.calendar.extra_days_off}
         unknown = sorted(y for y in self.reached_years if not self.calendar.knows_year(y) and y not in declared_years)
@@ -691,10 +924,10 @@ class _Planner:
 
     def check_events(self) -> None:
         for key, event in self.roadmap.events.items():
-            if event.start is None or event.end is None:
+            if event.start is None or event.end is None or event.start == "open" or event.end == "open":
                 continue
-            start = self.fixed_date(event.start, ("events", key, "start"))
-            end = self.fixed_date(event.end, ("events", key, "end"))
+            start = self.event_date(event.start, ("events", key, "start"))
+            end = self.event_date(event.end, ("events", key, "end"))
             if start.day and end.day and end.day < start.day:
                 self.issues.append(
                     PlanIssue(
@@ -727,13 +960,14 @@ class _Planner:
     def run(self) -> Plan:
         self.check_period()
         self.check_events()
-        deps = {ref.stage.id: self.dependencies(ref.stage) for ref in self.refs}
+        deps = {ref.stage.id: self.dependencies(ref) for ref in self.refs}
         order, cyclic = self.topological_order(deps)
         for key in order:
             planned = self.plan_stage(self.by_id[key], deps[key])
             self.planned[key] = planned
             self.check_dates(planned)
             self.check_order(planned)
+            self.check_when(planned)
         for key in cyclic:
             ref = self.by_id[key]
             self.planned[key] = PlannedStage(
@@ -756,7 +990,12 @@ class _Planner:
     def rerun(self, base: Plan, only: Collection[str] | None = None) -> Plan:
         """`base` (planned without completions) with the stages whose dates follow a completion
         planned again; see `replan`."""
-        affected = _affected(base, self.completions) if only is None else _affected_among(base, self.completions, only)
+        triggers = self.triggers
+        affected = (
+            _affected(base, self.completions, triggers)
+            if only is None
+            else _affected_among(base, self.completions, only, triggers)
+        )
         if not affected:
             return base
         self.planned = dict(base.stages)
@@ -775,10 +1014,12 @@ class _Planner:
         )
 
 
-def _affected(base: Plan, completions: Mapping[str, dt.date]) -> set[str]:
-    """Stages whose dates are computed, directly or through others, from a completed stage."""
+def _affected(base: Plan, completions: Mapping[str, dt.date], triggers: Collection[str] = ()) -> set[str]:
+    """Stages whose dates are computed, directly or through others, from a completed stage, and
+    triggered stages with their triggers (and what is computed from them)."""
     affected: set[str] = set()
     pending = [reader for key in completions for reader in base.date_readers.get(key, ())]
+    pending += [key for key in triggers if key in base.stages]
     while pending:
         key = pending.pop()
         if key not in affected and key not in base.cyclic:
@@ -787,13 +1028,17 @@ def _affected(base: Plan, completions: Mapping[str, dt.date]) -> set[str]:
     return affected
 
 
-def _affected_among(base: Plan, completions: Mapping[str, dt.date], only: Collection[str]) -> set[str]:
+def _affected_among(
+    base: Plan, completions: Mapping[str, dt.date], only: Collection[str], triggers: Collection[str] = ()
+) -> set[str]:
     """`_affected` restricted to `only` and what their dates come from — without walking every
     completion (a batch of thousands of marks asks this once per mark)."""
     moved: set[str] = set()
     # In dependency order a stage's sources come before it (stages on a cycle are never moved).
     for key in sorted(_date_sources(base, only) - base.cyclic, key=base.position.__getitem__):
-        if any(source in completions or source in moved for source in _sources_of(base.stages[key], base.stages)):
+        if key in triggers or any(
+            source in completions or source in moved for source in _sources_of(base.stages[key], base.stages)
+        ):
             moved.add(key)
     return moved
 
@@ -905,8 +1150,13 @@ def _occurrence(start: _Value | None, due: _Value) -> Occurrence:
     label = due.label or (start.label if start else None)
     if unknown:
         return Occurrence(None, None, None, label, "", unknown)
+    if start is not None and start.day is None:  # an open start: a deadline without a beginning
+        explain = f"{due.explain} ({start.explain})" if due.day is not None else f"{start.explain}; {due.explain}"
+        return Occurrence(None, due.day, due.time, label, explain)
     if start is None:
         return Occurrence(None, due.day, due.time, label, due.explain)
+    if due.day is None:  # an open end: from the start on, never overdue
+        return Occurrence(start.day, None, None, label, f"с {start.explain}; {due.explain}")
     explain = f"с {start.explain} по {due.explain}" if start.explain != due.explain else due.explain
     return Occurrence(start.day, due.day, due.time, label, explain)
 
@@ -916,12 +1166,19 @@ def compute_plan(
     calendar: WorkCalendar | None = None,
     completions: Mapping[str, dt.date] | None = None,
     country: CountryDays | None = None,
+    triggers: Mapping[str, Sequence[Trigger]] | None = None,
 ) -> Plan:
-    """Plan every stage of a validated roadmap (see module docstring)."""
-    return _Planner(roadmap, calendar or calendar_for(roadmap, country), completions or {}).run()
+    """Plan every stage of a validated roadmap (see module docstring); `triggers`: each triggered
+    stage's recorded triggers, in time order (`engine.tracking.triggers_by_stage`)."""
+    return _Planner(roadmap, calendar or calendar_for(roadmap, country), completions or {}, triggers=triggers).run()
 
 
-def replan(base: Plan, completions: Mapping[str, dt.date], only: Collection[str] | None = None) -> Plan:
+def replan(
+    base: Plan,
+    completions: Mapping[str, dt.date],
+    only: Collection[str] | None = None,
+    triggers: Mapping[str, Sequence[Trigger]] | None = None,
+) -> Plan:
     """The plan of `base.roadmap` with actual completion dates, as `compute_plan` would give it.
 
     `base` is the plan without completions (a compiled roadmap keeps it). Completions change only
@@ -931,7 +1188,8 @@ def replan(base: Plan, completions: Mapping[str, dt.date], only: Collection[str]
 
     `only`: the dates wanted are those of these stages; stages they do not depend on keep their
     base dates even when a completion would move them (recording one completion among thousands).
+    `triggers`: triggered stages get one occurrence per trigger (module docstring).
     """
-    if not completions:
+    if not completions and not triggers:
         return base
-    return _Planner(base.roadmap, base.calendar, completions, base).rerun(base, only)
+    return _Planner(base.roadmap, base.calendar, completions, base, triggers).rerun(base, only)

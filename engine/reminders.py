@@ -18,6 +18,18 @@ Rules (defaults in the roadmap header `defaults.reminders`, overrides per stage 
   the last `UNBLOCKED_WINDOW` working days): "Этап 20 выполнен — можно начинать этап 21".
 * **checkin** — a continuous stage with `check_every` gets one reminder on the first working day
   of each period (week, month, quarter, trimester) to report how it goes.
+* **blocking** — a stage late while blocked (its due date passed while a dependency is open) is not
+  chased: the owner of the stage holding it up is told instead ("ваш этап 4 задерживает этап 5"),
+  on the held stage's first overdue working day and then every `overdue_every` working days (the
+  held stage's policy). The blocker is followed back to the stages that can actually be done now: a
+  blocker that itself waits for another stage passes the message on to that one's owner. One
+  reminder per blocker and owner, however many stages it holds up: `Reminder.stage_id` is the
+  blocker (the recipient's own stage, so the action link marks it), `about` the stage held up the
+  longest (its lateness sets the rhythm), `held` every stage held up.
+
+Triggered stages are reminded per open occurrence (`RoadmapStatus.open_occurrences`: each recorded
+trigger is due `within` after it); an occurrence without a due date ("по мере необходимости") gets
+no lead, due or overdue reminders. Optional stages not yet activated get none at all.
 
 Nothing is sent on a day off (the whole run yields nothing), for blocked stages (the blocker's
 people are reminded instead), for stages without a date yet (they wait for their event), or when
@@ -51,10 +63,19 @@ class Kind(str, Enum):
     ESCALATION = "escalation"
     UNBLOCKED = "unblocked"
     CHECKIN = "checkin"
+    BLOCKING = "blocking"  # the recipient's stage holds up another one that is overdue
 
 
 # Most urgent first: digests list items in this order, then by days late / left.
-URGENCY = {Kind.ESCALATION: 0, Kind.OVERDUE: 1, Kind.DUE: 2, Kind.UNBLOCKED: 3, Kind.LEAD: 4, Kind.CHECKIN: 5}
+URGENCY = {
+    Kind.ESCALATION: 0,
+    Kind.OVERDUE: 1,
+    Kind.BLOCKING: 2,
+    Kind.DUE: 3,
+    Kind.UNBLOCKED: 4,
+    Kind.LEAD: 5,
+    Kind.CHECKIN: 6,
+}
 
 
 @dataclass(frozen=True)
@@ -98,7 +119,9 @@ class Reminder:
     days_left: int | None = None
     days_late: int | None = None
     step: str = ""  # what makes it distinct within its kind: "lead:5", "overdue:2", "2024-10"…
-    about: str | None = None  # escalation: the owner it is about; unblocked: the stage that unblocked it
+    # escalation: the owner it is about; unblocked: the stage that unblocked it; blocking: the stage held up
+    about: str | None = None
+    held: tuple[str, ...] = ()  # blocking: every stage held up, the longest first
 
     @property
     def dedupe_key(self) -> str:
@@ -169,56 +192,122 @@ def due_reminders(status: RoadmapStatus, calendar: WorkCalendar | None = None) -
         return []
     roadmap = status.plan.roadmap
     result: list[Reminder] = []
+    held: list[tuple[StageStatus, Policy]] = []
     for stage_id, row in status.stages.items():
         planned = status.plan.stages[stage_id]
         policy = Policy.for_stage(roadmap, planned.stage)
         if not policy.enabled:
             continue
-        people = _recipients(status, stage_id)
-
-        def emit(
-            kind: Kind,
-            step: str,
-            *,
-            to: tuple[str, ...] = people,
-            about: str | None = None,
-            days_left: int | None = None,
-            days_late: int | None = None,
-        ) -> None:
-            for person in to:
-                result.append(
-                    Reminder(
-                        roadmap.id, stage_id, row.occurrence, person, kind, row.due, today, days_left, days_late, step, about
-                    )
-                )
-
-        if row.status is Status.CONTINUOUS:
-            every = planned.stage.check_every
-            if every:
-                start = _period_start(every, today, roadmap.academic_year.first)
-                if calendar.add_working_days(start, 0) == today:
-                    emit(Kind.CHECKIN, f"checkin:{start.isoformat()}")
-            continue
-        if row.status in (Status.OPEN, Status.DUE_SOON) and row.due is not None:
-            for kind, step, days_left in _lead_reminders(policy, row, calendar, today):
-                emit(kind, step, days_left=days_left)
-            unblocker = _just_unblocked_by(status, stage_id, calendar, today)
-            if unblocker is not None:
-                emit(Kind.UNBLOCKED, f"unblocked:{unblocker}", about=unblocker, days_left=row.days_left)
-        elif row.status is Status.UNSCHEDULED:
-            unblocker = _just_unblocked_by(status, stage_id, calendar, today)
-            if unblocker is not None:
-                emit(Kind.UNBLOCKED, f"unblocked:{unblocker}", about=unblocker)
-        elif row.status is Status.OVERDUE:
-            late = max(1, row.days_late or 0)
-            overdue_every = max(1, policy.overdue_every)
-            emit(Kind.OVERDUE, f"overdue:{(late - 1) // overdue_every}", days_late=late)
-            if late >= policy.escalate_after and people:
-                owner = roadmap.people.get(people[0])
-                if owner is not None and owner.supervisor and owner.supervisor not in people[:1]:
-                    emit(Kind.ESCALATION, "escalation", to=(owner.supervisor,), about=people[0], days_late=late)
+        for current in status.open_occurrences.get(stage_id) or (row,):
+            if current.late_while_blocked:
+                held.append((current, policy))
+            else:
+                result.extend(_stage_reminders(status, calendar, policy, current, today))
+    result.extend(_blocking_reminders(status, held, today))
     result.sort(key=lambda r: (r.person, r.urgency()))
     return result
+
+
+def _stage_reminders(
+    status: RoadmapStatus, calendar: WorkCalendar, policy: Policy, row: StageStatus, today: dt.date
+) -> list[Reminder]:
+    """One stage occurrence's reminders of the day (module docstring)."""
+    roadmap = status.plan.roadmap
+    stage_id = row.stage_id
+    planned = status.plan.stages[stage_id]
+    people = _recipients(status, stage_id)
+    result: list[Reminder] = []
+
+    def emit(
+        kind: Kind,
+        step: str,
+        *,
+        to: tuple[str, ...] = people,
+        about: str | None = None,
+        days_left: int | None = None,
+        days_late: int | None = None,
+    ) -> None:
+        for person in to:
+            result.append(
+                Reminder(roadmap.id, stage_id, row.occurrence, person, kind, row.due, today, days_left, days_late, step, about)
+            )
+
+    if row.status is Status.CONTINUOUS:
+        every = planned.stage.check_every
+        if every:
+            start = _period_start(every, today, roadmap.academic_year.first)
+            if calendar.add_working_days(start, 0) == today:
+                emit(Kind.CHECKIN, f"checkin:{start.isoformat()}")
+    elif row.status in (Status.OPEN, Status.DUE_SOON):
+        if row.due is not None:
+            for kind, step, days_left in _lead_reminders(policy, row, calendar, today):
+                emit(kind, step, days_left=days_left)
+        unblocker = _just_unblocked_by(status, stage_id, calendar, today)
+        if unblocker is not None:
+            emit(Kind.UNBLOCKED, f"unblocked:{unblocker}", about=unblocker, days_left=row.days_left)
+    elif row.status is Status.UNSCHEDULED:
+        unblocker = _just_unblocked_by(status, stage_id, calendar, today)
+        if unblocker is not None:
+            emit(Kind.UNBLOCKED, f"unblocked:{unblocker}", about=unblocker)
+    elif row.status is Status.OVERDUE:
+        late = max(1, row.days_late or 0)
+        overdue_every = max(1, policy.overdue_every)
+        emit(Kind.OVERDUE, f"overdue:{(late - 1) // overdue_every}", days_late=late)
+        if late >= policy.escalate_after and people:
+            owner = roadmap.people.get(people[0])
+            if owner is not None and owner.supervisor and owner.supervisor not in people[:1]:
+                emit(Kind.ESCALATION, "escalation", to=(owner.supervisor,), about=people[0], days_late=late)
+    return result
+
+
+def _blocking_reminders(status: RoadmapStatus, held: list[tuple[StageStatus, Policy]], today: dt.date) -> list[Reminder]:
+    """To the owner of each stage holding up stages late while blocked: one per blocker (module docstring)."""
+    by_blocker: dict[str, list[tuple[StageStatus, Policy]]] = {}
+    for row, policy in held:
+        for key in root_blockers(status, row.stage_id):
+            by_blocker.setdefault(key, []).append((row, policy))
+    result = []
+    for key, rows in by_blocker.items():
+        rows.sort(key=lambda item: -(item[0].days_late or 0))
+        longest, policy = rows[0]
+        late = max(1, longest.days_late or 0)
+        blocker = status.stages.get(key)
+        planned = status.plan.stages.get(key)
+        for owner in planned.responsible[:1] if planned is not None else ():
+            result.append(
+                Reminder(
+                    status.plan.roadmap.id,
+                    key,
+                    blocker.occurrence if blocker is not None else "",
+                    owner,
+                    Kind.BLOCKING,
+                    blocker.due if blocker is not None else None,
+                    today,
+                    days_late=late,
+                    step=f"blocking:{(late - 1) // max(1, policy.overdue_every)}",
+                    about=longest.stage_id,
+                    held=tuple(dict.fromkeys(row.stage_id for row, _ in rows)),
+                )
+            )
+    return result
+
+
+def root_blockers(status: RoadmapStatus, stage_id: str) -> list[str]:
+    """The open stages that hold `stage_id` up and wait for nothing themselves, nearest first."""
+    found: list[str] = []
+    seen = {stage_id}
+    pending = list(status.stages[stage_id].blocked_by)
+    while pending:
+        key = pending.pop(0)
+        if key in seen:
+            continue
+        seen.add(key)
+        row = status.stages.get(key)
+        if row is not None and row.blocked_by:
+            pending.extend(row.blocked_by)
+        else:
+            found.append(key)
+    return found
 
 
 def _just_unblocked_by(status: RoadmapStatus, stage_id: str, calendar: WorkCalendar, today: dt.date) -> str | None:

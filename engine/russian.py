@@ -1,5 +1,8 @@
 """Russian words the roadmaps use for months, weekdays and ordinals, and date formatting.
 
+Months are read in any case form ("сентябрь", "сентября", "сентябре") and as the abbreviations
+documents use ("сент.", "окт.", "нояб."); weekdays in full or as "пн"…"вс".
+
 Kept in one place so that parsing ("первая среда декабря", "10 августа") and output
 ("18.10.2024, пятница") agree on the same vocabulary.
 """
@@ -48,6 +51,23 @@ MONTH_ENGLISH: dict[str, int] = {
     "oct": 10,
     "nov": 11,
     "dec": 12,
+}
+# Abbreviations as documents write them ("сент.", "окт. 2024"), with or without the period.
+MONTH_ABBREVIATIONS: dict[str, int] = {
+    "янв": 1,
+    "фев": 2,
+    "февр": 2,
+    "мар": 3,
+    "апр": 4,
+    "июн": 6,
+    "июл": 7,
+    "авг": 8,
+    "сен": 9,
+    "сент": 9,
+    "окт": 10,
+    "ноя": 11,
+    "нояб": 11,
+    "дек": 12,
 }
 MONTH_NOMINATIVE = (
     "январь",
@@ -148,10 +168,13 @@ ORDINAL_STEMS: dict[str, int] = {
 
 
 def month_number(word: str) -> int | None:
-    """Month number of a Russian or English month word in any case form, else None."""
+    """Month number of a Russian or English month word in any case form or abbreviated ("сент."),
+    else None."""
     w = word.strip().lower().rstrip(".")
     if w in MONTH_ENGLISH:
         return MONTH_ENGLISH[w]
+    if w in MONTH_ABBREVIATIONS:
+        return MONTH_ABBREVIATIONS[w]
     # "ма" (май/мая) is a prefix of nothing else among month stems, but must be the whole
     # word's stem: accept only май/мая/мае.
     if w in ("май", "мая", "мае"):

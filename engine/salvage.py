@@ -7,6 +7,13 @@ or event is set aside, an unknown key is dropped) and validate again; the refere
 run on what remains. Names of the parts set aside count as known, so nothing is reported twice.
 The salvaged model is only ever used for those checks — never planned, never stored.
 
+A stage with a schema error is repaired rather than replaced, so that its own references are still
+checked in the same pass (an unknown person in the stage with a misspelt key, a cycle through a
+stage whose date is broken): an unknown key is dropped; a broken deadline (or a stage whose timing
+forms clash) becomes `due: continuous` with the other timing fields gone; a broken title becomes
+"?"; broken responsible people become the placeholder person; any other broken field is dropped. A
+stage that still fails after its repair becomes a placeholder that keeps only its id and number.
+
 pydantic's error locations are read against the data (`data_path`): a location part that is a key
 or an index of the data is a place in the file, whatever its name — a key written as ``int``,
 ``str`` or ``a[b]`` is a key like any other — and only parts the data does not have are taken for
@@ -65,6 +72,35 @@ def data_path(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[str | int, ..
     return tuple(path)
 
 
+TIMING_FIELDS = ("due", "start", "months", "windows", "recurring", "trigger", "within", "trigger_label", "check_every")
+
+
+def _repair_stage(raw: Any, field_name: Any, kind: str, known: set[str], this_round: set[int]) -> dict[str, Any] | None:
+    """The stage with only the broken part neutralized, in place (module docstring); None when it
+    cannot be: repaired in an earlier round and still failing, or its id is what is broken."""
+    if not isinstance(raw, dict) or (raw.get("__repaired__") and id(raw) not in this_round):
+        return None
+    stage = raw
+    if field_name is None or field_name in TIMING_FIELDS:
+        for key in TIMING_FIELDS:
+            stage.pop(key, None)
+        stage["due"] = "continuous"
+    elif kind == "extra_forbidden":
+        stage.pop(field_name, None)
+    elif field_name == "id":
+        return None
+    elif field_name == "title":
+        stage["title"] = "?"
+    elif field_name == "responsible":
+        stage["responsible"] = [PLACEHOLDER_PERSON]
+        known.add(PLACEHOLDER_PERSON)
+    else:
+        stage.pop(field_name, None)
+    stage["__repaired__"] = True
+    this_round.add(id(stage))
+    return stage
+
+
 def _stage_placeholder(raw: Any, index: int, known: set[str]) -> dict[str, Any]:
     stage_id = raw.get("id") if isinstance(raw, dict) else None
     if not isinstance(stage_id, str) or not re.fullmatch(KEY_PATTERN, stage_id):
@@ -75,7 +111,7 @@ def _stage_placeholder(raw: Any, index: int, known: set[str]) -> dict[str, Any]:
     return {"id": stage_id, "title": "?", "due": "continuous", "responsible": [PLACEHOLDER_PERSON]}
 
 
-def _neutralize(data: dict[str, Any], loc: tuple[Any, ...], kind: str, known: set[str]) -> bool:
+def _neutralize(data: dict[str, Any], loc: tuple[Any, ...], kind: str, known: set[str], this_round: set[int]) -> bool:
     """Make the part of `data` that `loc` points at valid; False when there is nothing to do."""
     if not loc:
         return False
@@ -103,7 +139,8 @@ def _neutralize(data: dict[str, Any], loc: tuple[Any, ...], kind: str, known: se
         if not isinstance(items, list) or path[1] >= len(items):
             return False
         if path[0] == "stages":
-            items[path[1]] = _stage_placeholder(items[path[1]], path[1], known)
+            repaired = _repair_stage(items[path[1]], path[2] if len(path) > 2 else None, kind, known, this_round)
+            items[path[1]] = repaired if repaired is not None else _stage_placeholder(items[path[1]], path[1], known)
             return True
         if len(path) > 2 and path[2] in ("sections", "stages"):
             container, path = items[path[1]], path[2:]
@@ -134,12 +171,22 @@ def salvage(data: Any, error: ValidationError) -> Salvaged | None:
     known: set[str] = set()
     for _ in range(MAX_ROUNDS):
         changed = False
+        this_round: set[int] = set()
         for item in error.errors():
-            changed |= _neutralize(work, data_path(tuple(item["loc"]), work, item["type"]), item["type"], known)
+            changed |= _neutralize(work, data_path(tuple(item["loc"]), work, item["type"]), item["type"], known, this_round)
         if not changed:
             return None
         try:
-            return Salvaged(Roadmap.model_validate(work), known)
+            return Salvaged(Roadmap.model_validate(_without_marks(work)), known)
         except ValidationError as again:
             error = again
     return None
+
+
+def _without_marks(data: Any) -> Any:
+    """`data` without the marks left on repaired stages (a copy; the marks stay in `data`)."""
+    if isinstance(data, dict):
+        return {key: _without_marks(value) for key, value in data.items() if key != "__repaired__"}
+    if isinstance(data, list):
+        return [_without_marks(item) for item in data]
+    return data

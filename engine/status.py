@@ -30,6 +30,19 @@ The rules, and why:
   dates only: a due time within the day is not taken into account.
 * Completions dated after the moment are ignored: the status as of a past date is the status the
   roadmap had on that date.
+* **Late while blocked**: a stage whose due date has passed while a dependency is still open is
+  OVERDUE with `blocked_by` set (`StageStatus.late_while_blocked`): it counts as overdue everywhere
+  (counts, summaries, digests), and is shown as "просрочен, ждёт этап 4 (Торопкина А.А.)"
+  (`status_text`). Before its due date it is BLOCKED as before.
+* **Triggered stages** get one occurrence per recorded trigger (`engine.tracking.Trigger`, planned by
+  `engine.plan`); the row is about the earliest open one, and every open occurrence is judged on its
+  own in `RoadmapStatus.open_occurrences` (for the status display and for reminders). An occurrence
+  without a due date ("по мере необходимости", an open-ended window) is OPEN and never overdue;
+  a triggered stage without any trigger yet is UNSCHEDULED.
+* **Optional stages** (`optional: true`) are OPTIONAL until activated (`engine.tracking.Activation`):
+  listed with their dates, never overdue, never blocking the stages after them; once activated they
+  are judged like any other stage. A completion makes one DONE whether or not it was activated.
+  Triggers and activations dated after the moment are ignored, like completions.
 * "Due soon" means within the stage's reminder lead: the largest of `stage.reminders.lead`, else
   `defaults.reminders.lead`, else 5 working days (`due_soon_days` overrides all). An empty lead list
   (no advance reminders) makes a stage due soon only on its due day.
@@ -47,7 +60,16 @@ from zoneinfo import ZoneInfo
 from cyclogram.engine.gcpause import gc_paused
 from cyclogram.engine.model import DEFAULT_LEAD, Roadmap, Stage
 from cyclogram.engine.plan import Occurrence, Plan, PlannedStage, compute_plan, replan
-from cyclogram.engine.tracking import Completion, CompletionKey, CompletionState, actual_done_dates, index_completions
+from cyclogram.engine.tracking import (
+    Activation,
+    Completion,
+    CompletionKey,
+    CompletionState,
+    Trigger,
+    actual_done_dates,
+    index_completions,
+    triggers_by_stage,
+)
 from cyclogram.engine.workcalendar import WorkCalendar
 
 COUNTER_REACH_DAYS = 1500  # the prefix count covers about four years either side of the moment
@@ -63,6 +85,7 @@ class Status(str, Enum):
     SKIPPED = "skipped"
     CONTINUOUS = "continuous"  # постоянно: never overdue
     UNSCHEDULED = "unscheduled"  # its date is not known yet (event without date, external trigger)
+    OPTIONAL = "optional"  # a reserve stage not activated: listed, never overdue, never blocking
 
 
 STATUS_WORDS: dict[Status, str] = {
@@ -75,7 +98,9 @@ STATUS_WORDS: dict[Status, str] = {
     Status.SKIPPED: "пропущен",
     Status.CONTINUOUS: "постоянно",
     Status.UNSCHEDULED: "срок не определён",
+    Status.OPTIONAL: "резерв, не задействован",
 }
+FINISHED = frozenset({Status.DONE, Status.DONE_LATE, Status.SKIPPED})
 
 
 class StageStatus(NamedTuple):
@@ -93,12 +118,20 @@ class StageStatus(NamedTuple):
     occurrences_done: int  # how many occurrences are done/skipped
     occurrences_total: int
 
+    @property
+    def late_while_blocked(self) -> bool:
+        """Overdue although a dependency is still open (see module docstring)."""
+        return self.status is Status.OVERDUE and bool(self.blocked_by)
+
 
 @dataclass(frozen=True)
 class RoadmapStatus:
     moment: dt.date
     plan: Plan  # the plan recomputed with actual completion dates
     stages: dict[str, StageStatus]  # document order
+    # triggered stages with several open occurrences: each judged on its own, earliest first
+    open_occurrences: Mapping[str, tuple[StageStatus, ...]] = field(default_factory=dict)
+    activated: frozenset[str] = frozenset()  # optional stages put to use
 
     def counts(self) -> dict[Status, int]:
         """How many stages have each status; every status is present (zeros too), in enum order."""
@@ -208,9 +241,12 @@ def _slot_order(slot: _Slot) -> tuple[bool, dt.date]:
     return (due is None, due or dt.date.max)  # sorted() is stable: equal dates keep document order
 
 
-def _is_finished(planned: PlannedStage, slots: tuple[_Slot, ...]) -> bool:
-    """Whether dependents may proceed: every occurrence done or skipped; continuous stages always."""
-    return planned.kind == "continuous" or all(slot.completion is not None for slot in slots)
+def _is_finished(planned: PlannedStage, slots: tuple[_Slot, ...], activated: Collection[str]) -> bool:
+    """Whether dependents may proceed: every occurrence done or skipped; continuous stages and
+    optional stages not activated always."""
+    if planned.kind == "continuous" or (planned.stage.optional and planned.id not in activated):
+        return True
+    return all(slot.completion is not None for slot in slots)
 
 
 def _threshold(stage: Stage, roadmap: Roadmap, override: int | None) -> int:
@@ -245,6 +281,7 @@ class _Context:
     moment: dt.date
     days: _WorkingDays
     finished: Mapping[str, bool]
+    activated: frozenset[str] = frozenset()
 
 
 def _status(
@@ -259,19 +296,38 @@ def _status(
     if done == len(slots):
         return _completed(planned, slots, context.days)
     current = next(slot for slot in slots if slot.completion is None)
+    return _judge(planned, current, done, len(slots), threshold, context)
+
+
+def _judge(planned: PlannedStage, slot: _Slot, done: int, total: int, threshold: int, context: _Context) -> StageStatus:
+    """The status of one open occurrence (see module docstring for the order of the rules)."""
+    if planned.stage.optional and planned.id not in context.activated:
+        return _about(planned, slot, Status.OPTIONAL, done, total)
     blocked_by = tuple(dep for dep in planned.depends_on if not context.finished.get(dep, True))
+    due = slot.known_due
     if blocked_by:
-        return _about(planned, current, Status.BLOCKED, done, len(slots), blocked_by=blocked_by)
-    due = current.known_due
-    if planned.unknown or due is None:
-        return _about(planned, current, Status.UNSCHEDULED, done, len(slots))
+        if due is not None and context.moment > context.days.term_end(due):
+            late = context.days.between(context.days.term_end(due), context.moment)
+            return _about(planned, slot, Status.OVERDUE, done, total, days_late=late, blocked_by=blocked_by)
+        return _about(planned, slot, Status.BLOCKED, done, total, blocked_by=blocked_by)
+    occurrence = slot.occurrence
+    if planned.unknown or occurrence is None or occurrence.unknown:
+        return _about(planned, slot, Status.UNSCHEDULED, done, total)
+    if due is None:  # a known occurrence without a due date: open-ended, "по мере необходимости"
+        return _about(planned, slot, Status.OPEN, done, total)
     last_day = context.days.term_end(due)
     if context.moment > last_day:
         late = context.days.between(last_day, context.moment)
-        return _about(planned, current, Status.OVERDUE, done, len(slots), days_late=late)
+        return _about(planned, slot, Status.OVERDUE, done, total, days_late=late)
     left = max(0, context.days.between(context.moment, due))
     status = Status.DUE_SOON if left <= threshold else Status.OPEN
-    return _about(planned, current, status, done, len(slots), days_left=left)
+    return _about(planned, slot, status, done, total, days_left=left)
+
+
+def _open_rows(planned: PlannedStage, slots: tuple[_Slot, ...], threshold: int, context: _Context) -> tuple[StageStatus, ...]:
+    """Every open occurrence of a stage judged on its own, in date order."""
+    done = sum(slot.completion is not None for slot in slots)
+    return tuple(_judge(planned, slot, done, len(slots), threshold, context) for slot in slots if slot.completion is None)
 
 
 def _continuous(planned: PlannedStage, slot: _Slot, done: int, total: int) -> StageStatus:
@@ -336,6 +392,9 @@ def compute_status(
     due_soon_days: int | None = None,
     base: Plan | None = None,
     only: Collection[str] | None = None,
+    *,
+    triggers: Iterable[Trigger] = (),
+    activations: Iterable[Activation] = (),
 ) -> RoadmapStatus:
     """The status of every stage of a validated roadmap at `moment` (see module docstring).
 
@@ -343,7 +402,8 @@ def compute_status(
     then only the stages whose dates follow a completion are planned again (`engine.plan.replan`).
     `only`: judge just these stages (recording one completion needs its stage and the stages that
     wait for it, not all ten thousand); `stages` then holds only them, and `plan` is exact only
-    for them and the stages their dates come from.
+    for them and the stages their dates come from. `triggers`, `activations`: the triggered
+    stages' outside events and the optional stages put to use (`engine.tracking`).
     """
     if due_soon_days is not None and due_soon_days < 0:
         raise ValueError(f"due_soon_days must not be negative, got {due_soon_days}")
@@ -351,9 +411,15 @@ def compute_status(
     # What was done after the moment was not known at that moment: `--as-of` a past date shows
     # the year as it stood then.
     completions = [c for c in completions if _moment_day(c.at, roadmap.timezone) <= day]
+    by_stage = triggers_by_stage(t for t in triggers if _moment_day(t.at, roadmap.timezone) <= day)
+    activated = frozenset(a.stage_id for a in activations if _moment_day(a.at, roadmap.timezone) <= day)
     with gc_paused():
         done_dates = actual_done_dates(completions)
-        plan = replan(base, done_dates, only) if base is not None else compute_plan(roadmap, calendar, completions=done_dates)
+        plan = (
+            replan(base, done_dates, only, by_stage)
+            if base is not None
+            else compute_plan(roadmap, calendar, completions=done_dates, triggers=by_stage)
+        )
         index = index_completions(completions)
         judged = plan.stages if only is None else {key: plan.stages[key] for key in only if key in plan.stages}
         needed = (
@@ -362,15 +428,40 @@ def compute_status(
             else {**judged, **{d: plan.stages[d] for p in judged.values() for d in p.depends_on if d in plan.stages}}
         )
         slots = {key: _slots(planned, index) for key, planned in needed.items()}
-        finished = {key: _is_finished(needed[key], stage_slots) for key, stage_slots in slots.items()}
+        finished = {key: _is_finished(needed[key], stage_slots, activated) for key, stage_slots in slots.items()}
         # The prefix count pays off over thousands of stages; a few are counted on the calendar.
         days = _WorkingDays.around(plan.calendar, day) if only is None else _WorkingDays(plan.calendar, day, ())
-        context = _Context(day, days, finished)
+        context = _Context(day, days, finished, activated)
         stages = {
             key: _status(planned, slots[key], _threshold(planned.stage, roadmap, due_soon_days), context)
             for key, planned in judged.items()
         }
-    return RoadmapStatus(day, plan, stages)
+        open_occurrences: dict[str, tuple[StageStatus, ...]] = {}
+        for key in by_stage:
+            planned = judged.get(key)
+            if planned is not None and sum(slot.completion is None for slot in slots[key]) > 1:
+                threshold = _threshold(planned.stage, roadmap, due_soon_days)
+                open_occurrences[key] = _open_rows(planned, slots[key], threshold, context)
+    return RoadmapStatus(day, plan, stages, open_occurrences, activated)
+
+
+def waiting_text(blocked_by: Iterable[str], plan: Plan) -> str:
+    """ "ждёт этап 4 (Торопкина А.А.)", "ждёт этапы 4 (Торопкина А.А.), 7 (Волкова Л.А.)"."""
+    parts = []
+    for key in blocked_by:
+        planned = plan.stages.get(key)
+        if planned is None:
+            parts.append(key)
+            continue
+        owner = plan.roadmap.people.get(planned.responsible[0]) if planned.responsible else None
+        parts.append(planned.stage.display_number + (f" ({owner.name})" if owner is not None else ""))
+    return f"ждёт {'этап' if len(parts) == 1 else 'этапы'} {', '.join(parts)}"
+
+
+def status_text(row: StageStatus, plan: Plan) -> str:
+    """The status in words; late while blocked says what it waits for (see module docstring)."""
+    word = STATUS_WORDS[row.status]
+    return f"{word}, {waiting_text(row.blocked_by, plan)}" if row.late_while_blocked else word
 
 
 # --- records for outputs ---------------------------------------------------------------------
@@ -388,7 +479,8 @@ class StatusRecord(TypedDict):
     title: str
     section: str | None
     status: str  # Status.value
-    status_text: str
+    status_text: str  # "просрочен, ждёт этап 4 (Торопкина А.А.)" when late while blocked
+    late_while_blocked: bool
     occurrence: str | None
     start: str | None  # ISO dates
     due: str | None
@@ -400,6 +492,7 @@ class StatusRecord(TypedDict):
     done_by: str | None  # person key
     occurrences_done: int
     occurrences_total: int
+    open_occurrences: list[str]  # labels of a triggered stage's open occurrences
 
 
 def status_records(result: RoadmapStatus, person: str | None = None) -> list[StatusRecord]:
@@ -428,7 +521,8 @@ def status_records(result: RoadmapStatus, person: str | None = None) -> list[Sta
                 "title": planned.stage.title,
                 "section": section,
                 "status": row.status.value,
-                "status_text": STATUS_WORDS[row.status],
+                "status_text": status_text(row, plan),
+                "late_while_blocked": row.late_while_blocked,
                 "occurrence": row.occurrence or None,
                 "start": _iso(row.start),
                 "due": _iso(row.due),
@@ -440,6 +534,7 @@ def status_records(result: RoadmapStatus, person: str | None = None) -> list[Sta
                 "done_by": completion.by if completion else None,
                 "occurrences_done": row.occurrences_done,
                 "occurrences_total": row.occurrences_total,
+                "open_occurrences": [o.occurrence for o in result.open_occurrences.get(row.stage_id, ())],
             }
         )
     return records

@@ -12,9 +12,19 @@ written                          value
 ``первая среда декабря``          `NthWeekday` (``второй рабочий понедельник мая``)
 ``testing.start - 3d``            `Relative` to an event's start/end or a stage's
 ``upload.done + 3wd``             start/due/done, offset in d, wd, h, w, mo
+``март – апрель 2023``            `Window` (one item of a stage's ``windows:``)
 ===============================  ==========================================
 
-Parsing raises `ExprError` with a message in Russian; positions are added by the caller.
+Dates are accepted the way documents write them, and the text around the date is read, not
+refused: a lead-in ("до", "по", "с", "не позднее", "в срок до"), a year suffix after the digits
+("2024г.", "2024 г", "2023гг.", "2024 года" — only after a digit, so the final «г» of «четверг» is
+never taken for one), a weekday after the date with or without brackets ("10.10.2019 четверг",
+"20.09.2024г. (пятница)" — kept in `stated_weekday` and checked by the planner), any other note in
+brackets after it ("30 сентября (1 этап)" — dropped), month abbreviations ("сент.", "окт.") and a
+time after a day, a day and month or an n-th weekday ("первая среда июня, 10:00"; a month has no
+time). A window is "март – апрель 2023", "Март-май 2020г." or "с 01.10.24 по 15.10.24": a start
+without a year takes the end's (the year before when its month is later: "ноябрь – март 2023" starts
+in November 2022).
 
 Limits, so that hostile or mistaken input is refused here rather than breaking date arithmetic
 later: every year written (in a date, a month or an n-th weekday, and a date YAML read itself)
@@ -69,9 +79,11 @@ class DayMonth:
     day: int
     month: int
     stated_weekday: int | None = None
+    time: dt.time | None = None
 
     def __str__(self) -> str:
-        return f"{self.day:02d}.{self.month:02d}"
+        text = f"{self.day:02d}.{self.month:02d}"
+        return f"{text} {self.time:%H:%M}" if self.time else text
 
 
 @dataclass(frozen=True)
@@ -90,12 +102,14 @@ class NthWeekday:
     month: int
     year: int | None = None
     working: bool = False  # count only weekdays that are working days
+    time: dt.time | None = None  # "первая среда июня, 10:00" (an event's start)
 
     def __str__(self) -> str:
         gender = russian.WEEKDAY_GENDER[self.weekday]
         ordinal = russian.ORDINAL_WORDS[self.nth][gender]
         working = ("рабочий ", "рабочая ", "рабочее ")[gender] if self.working else ""
-        return f"{ordinal} {working}{russian.WEEKDAY_NAMES[self.weekday]} {russian.MONTH_GENITIVE[self.month - 1]}"
+        text = f"{ordinal} {working}{russian.WEEKDAY_NAMES[self.weekday]} {russian.MONTH_GENITIVE[self.month - 1]}"
+        return f"{text}, {self.time:%H:%M}" if self.time else text
 
 
 @dataclass(frozen=True)
@@ -124,12 +138,28 @@ class Relative:
 
 DateExpr = Absolute | DayMonth | MonthRef | NthWeekday | Relative
 
-_YEAR_SUFFIX = re.compile(r"\s*г(?:ода|\.)?\s*\.?$", re.IGNORECASE)
-_WEEKDAY_NOTE = re.compile(r"^(?P<body>.+?)[\s,]*(?:\(\s*)?(?P<wd>[А-Яа-яЁёA-Za-z]+)\.?\s*\)?$")
+
+@dataclass(frozen=True)
+class Window:
+    """One window of a stage with several (``windows: [ноябрь 2022, март – апрель 2023]``)."""
+
+    start: DateExpr | None
+    due: DateExpr
+    label: str | None = None  # as written in a mapping's `label`; else the planner names it
+
+
+# A year suffix only right after the year's digits: "2024г.", "2024 г", "2023гг.", "2024 года".
+_YEAR_SUFFIX = re.compile(r"(?<=\d)\s*г(?:г|ода)?\.?\s*$", re.IGNORECASE)
+_LEAD_IN = re.compile(r"^(?:в\s+срок(?:\s+до)?|до|по|не\s+позднее|не\s+позже|не\s+ранее|с)\s+", re.IGNORECASE)
+_BRACKET_NOTE = re.compile(r"^(?P<body>.*\d.*?)[\s,]*\((?P<note>[^()]*)\)\s*\.?$")
+_BARE_WEEKDAY = re.compile(r"^(?P<body>.*\d.*?)[\s,]+(?P<wd>[А-Яа-яЁёA-Za-z]+)\.?$")
+_TIME_TAIL = re.compile(r"^(?P<body>.*[^\s,])(?:\s*,\s*|\s+)(?:в\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
+_RANGE_WORDS = re.compile(r"^(?:с\s+)?(?P<a>.+?)\s+(?:по|до)\s+(?P<b>.+)$", re.IGNORECASE)
+_RANGE_DASH = re.compile(r"\s*[–—]\s*|\s+-\s+|(?<=[А-Яа-яЁё.])-(?=[А-Яа-яЁё\d])|(?<=\d{4})-(?=\d{1,2}\.)")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::\d{2})?)?$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?:\s+(\d{1,2}):(\d{2}))?$")
 _DAY_MONTH_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?$")
-_DAY_MONTH_WORD = re.compile(r"^(\d{1,2})\s+([А-Яа-яЁёA-Za-z]+)(?:\s+(\d{4}))?$")
+_DAY_MONTH_WORD = re.compile(r"^(\d{1,2})\s+([А-Яа-яЁёA-Za-z]+)\.?(?:\s+(\d{4}))?$")
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _MONTH_WORD = re.compile(r"^([А-Яа-яЁёA-Za-z]+)\.?(?:\s+(\d{4}))?$")
 _NTH = re.compile(
@@ -220,15 +250,35 @@ def _is_unit(unit: str) -> TypeGuard[Unit]:
     return unit in UNIT_LIMITS
 
 
-def _split_weekday_note(text: str) -> tuple[str, int | None]:
-    """'20.09.2024 (пятница)' -> ('20.09.2024', 4). A note is only split off after a date."""
-    match = _WEEKDAY_NOTE.match(text)
-    if not match or not re.search(r"\d", match["body"]):
-        return text, None
-    weekday = russian.weekday_number(match["wd"])
-    if weekday is None:
-        return text, None
-    return match["body"].strip(), weekday
+def _split_notes(text: str) -> tuple[str, int | None, dt.time | None, str]:
+    """'20.09.2024г. (пятница)' -> ('20.09.2024', 4, None, …): the date's own text, the weekday
+    written next to it, a time after it, and what was dropped (see module docstring). Notes are
+    only split off after something with a digit: "первая среда декабря" keeps its weekday."""
+    weekday: int | None = None
+    time_text: tuple[str, str] | None = None
+    body = text
+    if m := _BRACKET_NOTE.match(body):
+        body = m["body"].strip()
+        weekday = russian.weekday_number(m["note"])
+    if m := _TIME_TAIL.match(body):
+        body, time_text = m["body"].strip(), (m["hour"], m["minute"])
+    if weekday is None and (m := _BARE_WEEKDAY.match(body)) and russian.weekday_number(m["wd"]) is not None:
+        body, weekday = m["body"].strip(), russian.weekday_number(m["wd"])
+    body = _YEAR_SUFFIX.sub("", body).strip()
+    time = _make_time(time_text[0], time_text[1], text) if time_text else None
+    return body, weekday, time, text
+
+
+def _with_time(parsed: DateExpr, time: dt.time | None, original: str) -> DateExpr:
+    if time is None:
+        return parsed
+    if isinstance(parsed, Absolute):
+        return Absolute(parsed.day, parsed.time or time, parsed.stated_weekday)
+    if isinstance(parsed, DayMonth):
+        return DayMonth(parsed.day, parsed.month, parsed.stated_weekday, time)
+    if isinstance(parsed, NthWeekday):
+        return NthWeekday(parsed.nth, parsed.weekday, parsed.month, parsed.year, parsed.working, time)
+    raise ExprError(f"«{original}»: время указывается у дня (10 мая 10:00, первая среда июня, 10:00), а не у месяца")
 
 
 def parse_expr(value: object) -> DateExpr:
@@ -252,13 +302,68 @@ def parse_expr(value: object) -> DateExpr:
     relative = _RELATIVE.match(original)
     if relative:
         return _parse_relative(relative, original)
-    text = _YEAR_SUFFIX.sub("", original)
-    text = re.sub(r"^(до|по|не позднее|с)\s+", "", text, flags=re.IGNORECASE)
-    body, weekday = _split_weekday_note(text)
+    body, weekday, time, _ = _split_notes(_LEAD_IN.sub("", original))
     parsed = _parse_plain(body, original, weekday)
     if parsed is None:
         raise ExprError(f"непонятный срок «{original}»: {HINT}")
-    return parsed
+    return _with_time(parsed, time, original)
+
+
+def parse_window(value: object) -> Window:
+    """One item of `windows:` — a month ("ноябрь 2022"), a range ("март – апрель 2023",
+    "Март-май 2020г.", "с 01.10.24 по 15.10.24"), a single date, or {start, due, label}."""
+    if isinstance(value, Window):
+        return value
+    if isinstance(value, dict):
+        unknown = sorted(set(map(str, value)) - {"start", "due", "label"})
+        if unknown:
+            raise ExprError(f"неизвестные поля {', '.join(unknown)}; у окна есть start, due и label")
+        if "due" not in value:
+            raise ExprError("у окна не указан срок (due)")
+        label = value.get("label")
+        start = parse_expr(value["start"]) if value.get("start") is not None else None
+        return Window(start, parse_expr(value["due"]), str(label).strip() if label is not None else None)
+    if isinstance(value, dt.date) or (isinstance(value, int) and not isinstance(value, bool)):
+        return Window(None, parse_expr(value))
+    if not isinstance(value, str):
+        raise ExprError(f"непонятное окно: {WINDOW_HINT}")
+    text = value.strip()
+    if not text or len(text) > MAX_EXPR_CHARS:
+        raise ExprError(f"непонятное окно «{text[:80]}»: {WINDOW_HINT}")
+    parts = _window_parts(text)
+    if len(parts) == 1:
+        single = parse_expr(parts[0])
+        return Window(single if isinstance(single, MonthRef) else None, single)
+    if len(parts) != 2:
+        raise ExprError(f"непонятное окно «{text}»: {WINDOW_HINT}")
+    first, last = parse_expr(parts[0]), parse_expr(parts[1])
+    if isinstance(first, Relative) or isinstance(last, Relative):
+        raise ExprError(f"окно «{text}»: сдвиги от событий пишите словарём {{start: …, due: …}}")
+    return Window(_year_from_end(first, last, text), last)
+
+
+WINDOW_HINT = "ожидается месяц (ноябрь 2022), диапазон (март – апрель 2023, с 01.10.24 по 15.10.24) или {start: …, due: …}"
+
+
+def _window_parts(text: str) -> list[str]:
+    words = _RANGE_WORDS.match(text)
+    if words:
+        return [words["a"].strip(), words["b"].strip()]
+    return [part.strip() for part in _RANGE_DASH.split(text) if part.strip()]
+
+
+def _year_from_end(first: DateExpr, last: DateExpr, original: str) -> DateExpr:
+    """A window's start written without a year takes the end's (see module docstring)."""
+    year = last.year if isinstance(last, MonthRef) else last.day.year if isinstance(last, Absolute) else None
+    if year is None:
+        return first
+    end_month = last.month if isinstance(last, MonthRef) else last.day.month if isinstance(last, Absolute) else 12
+    if isinstance(first, MonthRef) and first.year is None:
+        return MonthRef(first.month, year if first.month <= end_month else year - 1)
+    if isinstance(first, DayMonth) and isinstance(last, Absolute):
+        start_year = year if (first.month, first.day) <= (last.day.month, last.day.day) else year - 1
+        return Absolute(_make_date(start_year, first.month, first.day, original), first.time, first.stated_weekday)
+    return first
 
 
 def _parse_plain(text: str, original: str, weekday: int | None) -> DateExpr | None:
@@ -307,7 +412,7 @@ def _parse_nth_words(m: re.Match[str], original: str) -> NthWeekday | None:
 
 
 def _parse_nth_mapping(value: dict[str, object]) -> NthWeekday:
-    allowed = {"nth", "weekday", "month", "year", "working"}
+    allowed = {"nth", "weekday", "month", "year", "working", "time"}
     unknown = sorted(set(value) - allowed)
     if unknown:
         raise ExprError(f"неизвестные поля {', '.join(unknown)}; допустимы: {', '.join(sorted(allowed))}")
@@ -333,7 +438,17 @@ def _parse_nth_mapping(value: dict[str, object]) -> NthWeekday:
         raise ExprError(f"год «{str(year)[:20]}» нужно записать цифрами, например 2025")
     if year is not None and (len(str(year).lstrip("0")) > 4 or not year_in_range(_int(year))):
         raise out_of_range(f"«{str(year)[:20]} г.»", _int(year) if len(str(year)) <= 20 else None)
-    return NthWeekday(nth, weekday, month, _int(year) if year is not None else None, bool(value.get("working", False)))
+    time = _mapping_time(value.get("time"))
+    return NthWeekday(nth, weekday, month, _int(year) if year is not None else None, bool(value.get("working", False)), time)
+
+
+def _mapping_time(value: object) -> dt.time | None:
+    if value is None or isinstance(value, dt.time):
+        return value
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value)[:20])
+    if not match:
+        raise ExprError(f"время записывается как 10:00, а не «{str(value)[:20]}»")
+    return _make_time(match[1], match[2], str(value))
 
 
 def _int(value: object) -> int:

@@ -68,6 +68,8 @@ VERBATIM_KEYS = frozenset(
         "working_days",
         "within",
         "version",
+        "windows",
+        "time",
     }
 )
 

@@ -50,7 +50,7 @@ from pydantic import Field
 from cyclogram import app, settings
 from cyclogram.engine import russian
 from cyclogram.engine.reminders import Kind
-from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, Status, StatusRecord, status_records
+from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, Status, StatusRecord, status_records, waiting_text
 from cyclogram.reminding import remind
 from cyclogram.store import audit
 from cyclogram.tracker import Snapshot, Tracker
@@ -223,7 +223,7 @@ def summary_markdown(status: RoadmapStatus) -> str:
         sections.setdefault(plan.stages[row.stage_id].section_title or "Этапы", []).append(row)
     for name, rows in sections.items():
         finished = sum(1 for r in rows if r.status in (Status.DONE, Status.DONE_LATE, Status.SKIPPED))
-        countable = sum(1 for r in rows if r.status is not Status.CONTINUOUS) or 1
+        countable = sum(1 for r in rows if r.status not in (Status.CONTINUOUS, Status.OPTIONAL)) or 1
         bar = "█" * round(10 * finished / countable) + "░" * (10 - round(10 * finished / countable))
         lines.append(f"- **{name}** {bar} {finished}/{countable}")
     overdue = [r for r in status.stages.values() if r.status is Status.OVERDUE]
@@ -234,6 +234,7 @@ def summary_markdown(status: RoadmapStatus) -> str:
         lines.append(
             f"- **{planned.stage.display_number}.** {planned.stage.title[:100]} — срок {russian.format_date(row.due) if row.due else '—'}, "
             f"просрочен на {row.days_late} раб. дн.; {who}"
+            + (f"; {waiting_text(row.blocked_by, plan)}" if row.late_while_blocked else "")
         )
     if not overdue:
         lines.append("Нет.")

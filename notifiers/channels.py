@@ -11,7 +11,10 @@ Where the pieces come from:
 * email — the school's sending account is the secret ``smtp`` (``CYCLOGRAM_SECRET_SMTP``): an Apprise
   ``mailto://``/``mailtos://`` URL such as ``mailtos://user:pass@smtp.yandex.ru?from=Школа <school@…>``;
   the recipient is added as ``to=`` and the format forced to HTML;
-* Telegram — ``tgram://<bot token>/<chat id>``, the token from the secret ``telegram_bot_token``;
+* Telegram — ``tgram://<bot token>/<chat id>``, the token from the secret ``telegram_bot_token``
+  (a roadmap's ``telegram:`` contact, key ``telegram``; a chat linked through the bot, key
+  ``telegram:<chat id>``). The outbox sends Telegram through the Bot API for its buttons
+  (`cyclogram.bot.delivery`); ``send`` here (Apprise) stays for other callers;
 * apprise — ``secret:NAME`` entries; the secret is a complete Apprise URL, used as is.
 """
 
@@ -335,6 +338,13 @@ def _telegram_channel(contact: str, secrets: Secrets) -> Channel:
             + (f" ({reason})" if reason else "")
         )
     return Channel("telegram", "telegram", contact, url)
+
+
+def linked_telegram_channel(chat_id: str, secrets: Secrets) -> Channel:
+    """A chat linked to a person through the bot (`cyclogram.bot.chats`), keyed by its id: one
+    message per chat, and a different outbox key from the roadmap's own `telegram:` contact."""
+    channel = _telegram_channel(chat_id, secrets)
+    return Channel("telegram", f"telegram:{chat_id}", chat_id, channel.url)
 
 
 def _apprise_channel(contact: str, secrets: Secrets) -> Channel:

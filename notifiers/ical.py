@@ -207,10 +207,14 @@ def _completion_index(
 OPEN_WORD = "не выполнен"
 
 
-def _stable_word(state: Status) -> str:
+def _stable_word(row: StageStatus) -> str:
     """The word a feed shows for an unfinished stage. "Скоро срок" and "просрочен" change with the
     calendar, not with the plan; writing them into events would bump SEQUENCE and make every
-    subscribed calendar re-download and re-notify. Blocking changes only with completions."""
+    subscribed calendar re-download and re-notify. Blocking changes only with completions: a stage
+    late while blocked stays «заблокирован» here (the word does not move when its deadline passes)."""
+    if row.late_while_blocked:
+        return STATUS_WORDS[Status.BLOCKED]
+    state = row.status
     if state in (Status.BLOCKED, Status.UNSCHEDULED, Status.CONTINUOUS):
         return STATUS_WORDS[state]
     return OPEN_WORD
@@ -218,7 +222,7 @@ def _stable_word(state: Status) -> str:
 
 def _open_word(status: RoadmapStatus, planned: PlannedStage, row: StageStatus, occurrence: Occurrence) -> str:
     """The status word of an open occurrence that is not the stage's current one."""
-    if row.status is Status.BLOCKED:
+    if row.status is Status.BLOCKED or row.late_while_blocked:
         return STATUS_WORDS[Status.BLOCKED]
     if occurrence.due is None or occurrence.unknown:
         return STATUS_WORDS[Status.UNSCHEDULED]
@@ -262,7 +266,7 @@ def _states(
                 word = _finished_word(completion.state, completion, occurrence.due, zone)
                 result[position] = _State(completion.state, completion, word)
             elif occurrence.label == (row.occurrence or None) and row.status not in _FINISHED:
-                result[position] = _State(None, None, _stable_word(row.status))
+                result[position] = _State(None, None, _stable_word(row))
             else:
                 result[position] = _State(None, None, _open_word(status, planned, row, occurrence))
         return result
@@ -283,7 +287,7 @@ def _states(
         if id(occurrence) in finished_ids:
             result[position] = _State(CompletionState.DONE, None, STATUS_WORDS[Status.DONE])
         elif ordered and occurrence is ordered[current]:
-            result[position] = _State(None, None, _stable_word(row.status))
+            result[position] = _State(None, None, _stable_word(row))
         else:
             result[position] = _State(None, None, _open_word(status, planned, row, occurrence))
     return result

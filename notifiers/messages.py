@@ -14,6 +14,11 @@ README.md there). This module only gathers the facts the templates need and keep
   chat versions, one per digest item. The `cyclogram done …` command is then shown only when asked
   for (`show_command`, the setting `CYCLOGRAM_SHOW_COMMAND=1`, for operators); without a link it is
   the way to mark a stage and is always shown (`item.show_command`).
+* Notes: only what the roadmap's author marked for staff reaches a message (`Stage.staff_notes`:
+  `notes_for_staff: true`, or its own text); the author's `notes` (review remarks) never do.
+* "blocking" reminders (`engine.reminders`: the recipient's stage holds up an overdue one) carry the
+  stage held up as `item.held_up` (number, title, due, days late, owner) — also when, in a digest,
+  the blocking reminder is merged into another kind about the same stage.
 * `.html.j2` templates are autoescaped: a stage title with `<script>` or quotes shows as text.
   Text and chat templates are not escaped — they are plain text and show roadmap text verbatim.
 * Subjects are one line of at most `SUBJECT_LIMIT` characters (the stage title is shortened with
@@ -212,6 +217,31 @@ def _planned(status: RoadmapStatus, stage_id: str) -> PlannedStage:
     return planned
 
 
+def _held_up(status: RoadmapStatus, reminder: Reminder | None) -> SimpleNamespace | None:
+    """The overdue stage a "blocking" reminder is about (see module docstring)."""
+    if reminder is None:
+        return None
+    planned = status.plan.stages.get(reminder.about or "")
+    if planned is None:  # a reminder made by hand, or a stage gone from a new version
+        about = reminder.about or "?"
+        return _ns(id=about, number=about, title="", due=None, days_late=max(1, reminder.days_late or 1), owner=None, others=[])
+    row = status.stages.get(planned.id)
+    owner = _person(status.plan.roadmap, planned.responsible[0]).name if planned.responsible else None
+    return _ns(
+        id=planned.id,
+        number=planned.stage.display_number,
+        title=planned.stage.title,
+        due=row.due if row is not None else planned.due,
+        days_late=max(1, reminder.days_late or 1),
+        owner=owner,
+        others=[
+            status.plan.stages[key].stage.display_number
+            for key in reminder.held
+            if key != planned.id and key in status.plan.stages
+        ],
+    )
+
+
 def _item(
     reminder: Reminder,
     status: RoadmapStatus,
@@ -242,6 +272,7 @@ def _item(
             if source is not None
             else _ns(id=unblocked.about, number=unblocked.about, title="")
         )
+    held_up = _held_up(status, next((r for r in (reminder, *also) if r.kind is Kind.BLOCKING), None))
     days_left, days_late = reminder.days_left, reminder.days_late
     if reminder.due is not None:  # reminders made by hand may leave them out: count them here
         between = status.plan.calendar.working_days_between
@@ -264,7 +295,7 @@ def _item(
             document=stage.document,
             expected_result=stage.expected_result,
             evidence_required=stage.evidence_required,
-            notes=stage.notes,
+            notes=stage.staff_notes,
             continuous=planned.kind == "continuous",
             check_every=stage.check_every,
         ),
@@ -279,6 +310,7 @@ def _item(
         also_responsible=also_owner,  # everyone else but the recipient and the owner
         supervisor=_person(roadmap, supervisor) if supervisor else None,
         unblocked_by=unblocker,
+        held_up=held_up,
         done_command=_done_command(status, planned, reminder.occurrence, by),
         link=link,
         show_command=show_command or link is None,

@@ -96,10 +96,10 @@ def test_import_completions_from_an_excel_csv(tmp_path):
 def test_import_completions_refuses_with_the_line_and_records_nothing(tmp_path):
     assert _cli("load", str(SPT), home=tmp_path).returncode == 0
     table = tmp_path / "marks.csv"
-    table.write_text("\ufeffэтап;дата;кто\n2;05.09.2024;toropkina\n3;завтра;melnikova\n", encoding="utf-8")
+    table.write_text("\ufeffэтап;дата;кто\n2;05.09.2024;toropkina\n3;когда-нибудь;melnikova\n", encoding="utf-8")
     result = _cli("import-completions", "spt-usolye-2024", str(table), home=tmp_path)
     assert result.returncode == 1
-    assert "строка 3" in result.stderr and "непонятная дата «завтра»" in result.stderr
+    assert "строка 3" in result.stderr and "непонятная дата «когда-нибудь»" in result.stderr
     assert "Traceback" not in result.stderr
     history = json.loads(_cli("history", "--format", "json", home=tmp_path).stdout)
     assert [e["action"] for e in history] == ["roadmap.loaded"]

@@ -155,12 +155,13 @@ def test_markdown_marks_in_cells_are_escaped():
 def test_a_tick_with_overdue_stages_ends_in_a_state_that_says_so(db):
     url, _ = db
     result = roadmap_tick("spt-usolye-2024", "2024-10-14", url, send=False)
-    assert result["overdue"] == 3 and result["stages"] == 28  # callers still get the figures
+    # Late while blocked counts as overdue (issue #13): 3 late and free, 11 late and waiting.
+    assert result["overdue"] == 14 and result["stages"] == 28  # callers still get the figures
     with get_client(sync_client=True) as client:
         state = client.read_flow_run(result["flow_run_id"]).state
     assert state is not None and state.is_completed()
     assert state.name == "Просрочено"
-    assert state.message and state.message.startswith("просрочено: 3 — этапы 1 (")
+    assert state.message and state.message.startswith("просрочено: 14 — этапы 1 (")
     early = roadmap_tick("spt-usolye-2024", "2024-09-02", url, send=False)
     assert early["overdue"] == 0
     with get_client(sync_client=True) as client:

@@ -262,9 +262,9 @@ def test_every_spt_stage_and_kind_fits_the_limits(spt):
                 None if kind is Kind.CHECKIN else due,
                 D(2024, 10, 10),
                 days_left=9 if kind in (Kind.LEAD, Kind.UNBLOCKED) else 0 if kind is Kind.DUE else None,
-                days_late=12 if kind in (Kind.OVERDUE, Kind.ESCALATION) else None,
+                days_late=12 if kind in (Kind.OVERDUE, Kind.ESCALATION, Kind.BLOCKING) else None,
                 step="checkin:2024-10-01" if kind is Kind.CHECKIN else "x",
-                about="upload" if kind is Kind.UNBLOCKED else ("toropkina" if kind is Kind.ESCALATION else None),
+                about={Kind.UNBLOCKED: "upload", Kind.ESCALATION: "toropkina", Kind.BLOCKING: "report_forms"}.get(kind),
             )
             if kind is Kind.ESCALATION:
                 reminder = dataclasses.replace(reminder, person="melnikova")
@@ -334,6 +334,7 @@ NASTY = """\
     document: 'Акт <b>№1</b> & "копия"'
     expected_result: 'Все <i>формы</i> заполнены'
     notes: "Первая строка <br>\\nвторая строка & всё"
+    notes_for_staff: true
     responsible: [volkova, toropkina]
 """
 
@@ -367,7 +368,7 @@ def test_long_texts_still_fit_the_chat_limit():
     text = (
         HEADER.replace("events:\n", "  " + people.strip() + "\nevents:\n")
         + "stages:\n"
-        + f"  - {{id: big, number: '99', title: '{long_title}', due: 2024-10-21, document: '{long_doc}', expected_result: '{long_doc}', notes: '{long_doc}', responsible: [volkova, toropkina, "
+        + f"  - {{id: big, number: '99', title: '{long_title}', due: 2024-10-21, document: '{long_doc}', expected_result: '{long_doc}', notes: '{long_doc}', notes_for_staff: true, responsible: [volkova, toropkina, "
         + ", ".join(f"p{i}" for i in range(30))
         + "]}\n"
     )
@@ -386,8 +387,14 @@ def test_long_texts_still_fit_the_chat_limit():
 def test_digest_orders_most_urgent_first(spt):
     status, reminders = reminders_on(spt, D(2024, 10, 10))
     mine = [r for r in reminders if r.person == "melnikova"]
-    assert {r.kind for r in mine} == {Kind.ESCALATION, Kind.OVERDUE, Kind.LEAD}
+    # stage 5 (the order) is late while it waits for stages 2 and 3: melnikova, owner of 3, is told
+    assert {r.kind for r in mine} == {Kind.ESCALATION, Kind.OVERDUE, Kind.LEAD, Kind.BLOCKING}
+    (blocking,) = [r for r in mine if r.kind is Kind.BLOCKING]  # one, however many stages wait
+    assert (blocking.stage_id, blocking.about) == ("local_act", "consent_forms")
+    assert "order" in blocking.held and len(blocking.held) == 7
     message = render_digest(list(reversed(mine)), status)  # the input order does not matter
+    assert "не может начаться, пока не выполнен ваш этап 3" in message.text  # merged into stage 3's item
+    assert "Из-за этого ждут и другие просроченные этапы: 5," in message.text
     check_message(message)
     assert message.subject.startswith("Напоминания на 10.10.2024: 5 этапов, просрочено: 3 — План проведения СПТ")
     text = message.text

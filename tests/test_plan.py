@@ -158,9 +158,13 @@ def test_period_lets_august_belong_to_the_plan():
     text = text.replace("timezone: Asia/Irkutsk\n", "timezone: Asia/Irkutsk\nperiod: {start: 2022-08-01, end: 2023-08-31}\n")
     text += "stages:\n  - {id: a, title: Анализ, start: август, due: сентябрь, responsible: [volkova]}\n"
     checked = check_text(text, "t.yaml")
-    assert checked.report.ok and not checked.report.warnings, [d.format() for d in checked.report.diagnostics]
+    # August is in the period twice (2022 and 2023): the one taken is said; September is there once.
+    (warning,) = checked.report.diagnostics
+    assert warning.field == "stages[a].start" and "взят август 2022 г." in warning.message
     stage = checked.plan.stages["a"]
     assert (stage.start, stage.due) == (dt.date(2022, 8, 1), dt.date(2022, 9, 30))
+    explicit = check_text(text.replace("start: август,", "start: август 2022,"), "t.yaml")
+    assert explicit.report.ok and not explicit.report.warnings
 
 
 def test_missing_contact_is_a_warning():
@@ -171,5 +175,7 @@ def test_missing_contact_is_a_warning():
     )
     text = text.replace("people:\n", "people:\n  nobody_reaches: {name: Иванов И.И.}\n")
     checked = check_text(text, "t.yaml")
-    assert [d.severity for d in checked.report.diagnostics] == [Severity.WARNING]
-    assert "нет ни одного контакта" in checked.report.diagnostics[0].message
+    assert [d.severity for d in checked.report.diagnostics] == [Severity.WARNING, Severity.WARNING]
+    person, stages = sorted(checked.report.diagnostics, key=lambda d: d.message)
+    assert "нет ни одного контакта" in person.message
+    assert "некому напомнить" in stages.message and stages.field == "stages[a].responsible"

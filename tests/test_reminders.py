@@ -107,8 +107,11 @@ def test_blocked_disabled_continuous_and_unscheduled_stages():
     )
     on_day = kinds(reminders_on(model, D(2024, 10, 23)))
     assert on_day == []  # waits is blocked, quiet is disabled, dk has no date
-    first_working_day_of_november = kinds(reminders_on(model, D(2024, 11, 1)))
-    assert first_working_day_of_november == [("always", "checkin", "checkin:2024-11-01")]
+    november = reminders_on(model, D(2024, 11, 1))
+    # waits is late while blocked: its people are not chased, the owner of the stage it waits for is
+    assert kinds(november) == [("always", "checkin", "checkin:2024-11-01")]
+    blocking = [r for r in november if r.kind is Kind.BLOCKING]
+    assert [(r.person, r.stage_id, r.about, r.days_late) for r in blocking] == [("toropkina", "first", "waits", 7)]
     assert kinds(reminders_on(model, D(2024, 11, 5))) == []
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import HEADER, ROADMAPS
 
-from cyclogram.engine.status import STATUS_WORDS, Status, _WorkingDays, compute_status
+from cyclogram.engine.status import STATUS_WORDS, Status, _WorkingDays, compute_status, status_text
 from cyclogram.engine.tracking import Completion, CompletionState
 from cyclogram.engine.validation import check_file, check_text
 
@@ -51,6 +51,7 @@ def test_every_status_has_its_russian_word():
         Status.SKIPPED: "пропущен",
         Status.CONTINUOUS: "постоянно",
         Status.UNSCHEDULED: "срок не определён",
+        Status.OPTIONAL: "резерв, не задействован",
     }
     assert Status("due_soon") is Status.DUE_SOON and Status.DUE_SOON == "due_soon"
 
@@ -65,6 +66,7 @@ ALL_KINDS = """\
   - {id: dropped, title: Отменён, due: 2024-10-05, responsible: [toropkina]}
   - {id: always, title: Конфиденциальность, due: continuous, responsible: [toropkina]}
   - {id: dk, title: ДК, trigger: по мере поступления ДК, within: 3wd, responsible: [team]}
+  - {id: reserve, title: Резервный день, due: 2024-10-11, optional: true, responsible: [toropkina]}
 """
 ALL_KINDS_ROLES = "roles:\n  team: {title: Команда, members: [volkova]}\n"
 ALL_KINDS_DONE = [done("on_time", D(2024, 10, 10)), done("too_late", D(2024, 10, 3)), skipped("dropped", D(2024, 9, 30))]
@@ -82,6 +84,7 @@ def test_every_status_at_once_and_counts():
         "dropped": Status.SKIPPED,
         "always": Status.CONTINUOUS,
         "dk": Status.UNSCHEDULED,
+        "reserve": Status.OPTIONAL,  # its date passed, but a reserve nobody activated is never overdue
     }
     assert list(status.stages) == [line.split(",")[0].split("id: ")[1] for line in ALL_KINDS.splitlines()]  # document order
     assert status.counts() == dict.fromkeys(Status, 1)
@@ -101,7 +104,7 @@ def test_for_person_expands_roles_and_keeps_document_order():
     status = compute_status(roadmap_of(ALL_KINDS, ALL_KINDS_ROLES), ALL_KINDS_DONE, D(2024, 10, 16))
     volkova = [s.stage_id for s in status.for_person("volkova")]
     assert volkova == ["late_dep", "waits", "far", "soon", "on_time", "dk"]  # dk through the role «team»
-    assert [s.stage_id for s in status.for_person("toropkina")] == ["too_late", "dropped", "always"]
+    assert [s.stage_id for s in status.for_person("toropkina")] == ["too_late", "dropped", "always", "reserve"]
     assert status.for_person("team") == []  # roles are expanded into people by the plan
     assert status.for_person("nobody") == []
 
@@ -122,7 +125,11 @@ def test_relative_deadline_moves_with_the_actual_completion():
 
     # before the upload is done, forms wait for it at the planned date
     waiting = compute_status(roadmap, completions[:1], D(2024, 11, 1)).stages["forms"]
-    assert (waiting.status, waiting.blocked_by, waiting.due) == (Status.BLOCKED, ("upload",), D(2024, 10, 23))
+    # ...and, its planned date past, it is late while blocked: overdue, and still waiting
+    assert (waiting.status, waiting.blocked_by, waiting.due) == (Status.OVERDUE, ("upload",), D(2024, 10, 23))
+    assert waiting.late_while_blocked
+    earlier = compute_status(roadmap, completions[:1], D(2024, 10, 21)).stages["forms"]
+    assert (earlier.status, earlier.late_while_blocked) == (Status.BLOCKED, False)
 
 
 @pytest.mark.parametrize(
@@ -181,9 +188,12 @@ def test_blocked_lists_every_unfinished_dependency():
     assert (c.status, c.blocked_by, c.due, c.days_left, c.days_late) == (Status.BLOCKED, ("a", "b"), D(2024, 10, 25), None, None)
     c = compute_status(roadmap, [done("a", D(2024, 10, 1))], D(2024, 10, 1)).stages["c"]
     assert (c.status, c.blocked_by) == (Status.BLOCKED, ("b",))
-    # blocked wins over overdue: the stage cannot be done while it waits
-    c = compute_status(roadmap, [done("a", D(2024, 10, 1))], D(2024, 11, 1)).stages["c"]
-    assert (c.status, c.blocked_by) == (Status.BLOCKED, ("b",))
+    # its due date past while it still waits: late while blocked — overdue, and saying what it waits for
+    status = compute_status(roadmap, [done("a", D(2024, 10, 1))], D(2024, 11, 1))
+    c = status.stages["c"]
+    assert (c.status, c.blocked_by, c.late_while_blocked, c.days_late) == (Status.OVERDUE, ("b",), True, 5)
+    assert status_text(c, status.plan) == "просрочен, ждёт этап b (Волкова Л.А.)"
+    assert status.counts()[Status.OVERDUE] == 2  # b itself and c
 
 
 def test_skipped_dependency_unblocks():

@@ -283,7 +283,7 @@ def test_concurrent_first_use_of_a_new_database_migrates_once(tmp_path):
         assert proc.returncode == 0 and out.strip() == "ok", err
     engine = create_engine(url)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
         assert connection.execute(text("SELECT seq FROM audit_head")).scalar() == 0
 
 

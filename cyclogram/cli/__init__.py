@@ -9,6 +9,11 @@
 | `links` | links issue, links revoke, links revoke-one (action links from reminders) |
 | `schedule` | serve, tick, runs (Prefect) |
 | `users` | users add, list, passwd, disable (accounts of the web app) |
+| `documents` | import (a school's plan from Word, Excel, CSV, text → roadmap YAML), export (docx, xlsx, pdf) |
+| `telegram` | bot; telegram link, unlink, chats, webhook set/delete/info (the Telegram bot) |
+
+Usage errors (a missing argument, an unknown option or command, a value not among the choices) are
+said in Russian with the command's usage line and exit code 2 (`cli/usage.py`).
 
 Exit codes, in one place: every refusal is a `Refusal` (engine/diagnostics.py) carrying its code,
 caught here once and printed as one Russian line on stderr.
@@ -33,7 +38,7 @@ import sys
 
 import typer
 
-from cyclogram.cli import calendars, links, reminders, roadmaps, schedule, tracking, users
+from cyclogram.cli import calendars, documents, links, reminders, roadmaps, schedule, telegram, tracking, users
 from cyclogram.engine.diagnostics import Refusal
 
 app = typer.Typer(
@@ -43,12 +48,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (roadmaps, tracking, reminders, calendars, schedule):
+for group in (roadmaps, tracking, reminders, calendars, schedule, telegram, documents):
     app.registered_commands += group.app.registered_commands
 app.add_typer(calendars.feeds_app, name="feeds")
 app.add_typer(links.links_app, name="links")
 app.add_typer(tracking.audit_app, name="audit")
 app.add_typer(users.users_app, name="users")
+app.add_typer(telegram.telegram_app, name="telegram")
 
 
 def main() -> None:
@@ -58,8 +64,23 @@ def main() -> None:
     # Everything this program writes is private to its user: the database (outbox texts, feed tokens),
     # evidence, compiled snapshots, calendars, exports.
     os.umask(0o077)
+    from cyclogram.cli import usage
+
     try:
-        app()
+        # Standalone mode off: click's usage errors reach us and are said in Russian (cli/usage.py).
+        code = app(standalone_mode=False)
+    except usage.NoArgsIsHelpError as error:  # `cyclogram` or a group alone: its help, as before
+        print(error.format_message(), file=sys.stderr)
+        sys.exit(2)
+    except usage.UsageError as error:
+        print("\n".join(usage.usage_lines(error)), file=sys.stderr)
+        sys.exit(2)
+    except typer.Abort:
+        print("прервано", file=sys.stderr)
+        sys.exit(1)
+    except usage.ClickException as error:
+        print(f"ошибка: {error.format_message()}", file=sys.stderr)
+        sys.exit(error.exit_code)
     except Refusal as refusal:
         print(f"ошибка: {refusal}", file=sys.stderr)
         sys.exit(refusal.exit_code)
@@ -71,3 +92,6 @@ def main() -> None:
     except KeyboardInterrupt:
         print("прервано", file=sys.stderr)
         sys.exit(130)
+    if code == 130:  # typer turns Ctrl-C into exit code 130
+        print("прервано", file=sys.stderr)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -62,7 +62,11 @@ def remind(
     for problem in report.problems:
         print(f"предупреждение: {problem.message}", file=sys.stderr)
     if dry_run:
-        console(wide=True).print(render.reminders_preview(report.outgoing, report.already_queued, report.status, day))
+        console(wide=True).print(
+            render.reminders_preview(
+                report.outgoing, report.already_queued, report.status, day, report.reminders, report.problems
+            )
+        )
         return
     queued = report.queued
     assert queued is not None
@@ -136,15 +140,22 @@ def notify_test(
     person: Annotated[str, typer.Argument(help="Ключ человека", show_default=False)],
     database: DatabaseOption = None,
 ) -> None:
-    """Отправить одно проверочное сообщение по всем каналам человека."""
+    """Отправить одно проверочное сообщение по всем каналам человека (и в привязанные чаты Telegram)."""
     from cyclogram import app as services
-    from cyclogram.notifiers.channels import person_channels, send
+    from cyclogram.bot.chats import linked_chats
+    from cyclogram.bot.delivery import send_text
+    from cyclogram.notifiers.channels import send
     from cyclogram.notifiers.messages import render_test
+    from cyclogram.outbox import person_and_linked_channels
     from cyclogram.tracker import find_person
 
-    model = tracker(database).active(roadmap).roadmap
+    opened = tracker(database)
+    active = opened.active(roadmap)
+    model = active.roadmap
     key = find_person(model, person)
-    channels, problems = person_channels(key, model.people[key], services.secrets())
+    secrets = services.secrets()
+    chats = linked_chats(opened.store, active.id).get(key, [])
+    channels, problems = person_and_linked_channels(key, model.people[key], chats, secrets)
     for problem in problems:
         print(f"предупреждение: {problem.message}")
     if not channels:
@@ -152,10 +163,14 @@ def notify_test(
     message = render_test(key, model)
     failures = 0
     for channel in channels:
-        result = send(channel, message.subject, message.html, message.text, message.short)
-        if result.ok:
+        if channel.kind == "telegram":  # through the Bot API, as reminders go (cyclogram.bot.delivery)
+            ok, error = send_text(secrets, secrets.resolve(channel.target).strip(), message.short)
+        else:
+            result = send(channel, message.subject, message.html, message.text, message.short)
+            ok, error = result.ok, result.error
+        if ok:
             print(f"✓ {channel.describe()}: доставлено")
         else:
             failures += 1
-            print(f"✗ {channel.describe()}: {result.error}")
+            print(f"✗ {channel.describe()}: {error}")
     raise typer.Exit(1 if failures else 0)

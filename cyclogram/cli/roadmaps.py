@@ -1,4 +1,7 @@
-"""Roadmap files: validate, show, plan, schema — and the list of loaded roadmaps."""
+"""Roadmap files: validate, show, plan, schema — and the list of loaded roadmaps.
+
+`validate --strict` counts warnings as errors and says so ("✗ …: предупреждения считаются ошибками"),
+never "✓ ошибок нет" next to exit code 1."""
 
 from __future__ import annotations
 
@@ -75,6 +78,11 @@ def validate(
         print_diagnostics(report, stderr=False)
         if report.errors:
             summary = f"✗ {path}: ошибок {len(report.errors)}, предупреждений {len(report.warnings)}"
+        elif bad:  # --strict with warnings: not "✓ ошибок нет" with exit code 1
+            summary = (
+                f"✗ {path}: предупреждения считаются ошибками (--strict): {len(report.warnings)} "
+                f"{plural(len(report.warnings), 'предупреждение', 'предупреждения', 'предупреждений')}"
+            )
         else:
             stages = len(checked.plan.stages) if checked.plan else 0
             summary = f"✓ {path}: {stages} {plural(stages, 'этап', 'этапа', 'этапов')}, ошибок нет" + (

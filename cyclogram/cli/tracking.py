@@ -1,5 +1,10 @@
-"""Tracking a loaded roadmap: load, done (one or many), import-completions, skip, reopen, status,
-history, audit verify."""
+"""Tracking a loaded roadmap: load, done (one or many), import-completions, skip, reopen, trigger,
+activate, status, history, audit verify.
+
+`history` reads like the auditor's page (`cyclogram.web.audit`): people by name, Russian event kinds
+and details, times in the roadmap's zone; `--stage` takes a document number like `done`, `--person`
+also finds the reminders sent to that person. `--format json` stays the raw chain, for checking
+elsewhere."""
 
 from __future__ import annotations
 
@@ -84,7 +89,11 @@ def done(
     force: Annotated[bool, typer.Option("--force", help="Отметить, хотя этап заблокирован (нужна --reason)")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Причина (для --force)")] = None,
     occurrence: Annotated[
-        str | None, typer.Option("--occurrence", help="Какое повторение (для этапов по месяцам, предметам, периодам)")
+        str | None, typer.Option("--occurrence", help="Какое повторение (для этапов по месяцам, предметам, периодам, поводам)")
+    ] = None,
+    activate: Annotated[
+        list[str] | None,
+        typer.Option("--activate", help="Задействовать резервный этап, который ждёт отмеченного (можно несколько)"),
     ] = None,
     database: DatabaseOption = None,
     actor_key: ActorOption = None,
@@ -93,8 +102,12 @@ def done(
     from cyclogram import recording
 
     marks = [recording.Mark(stage, at, by, note, evidence, occurrence) for stage in stages]
-    outcomes = recording.done_many(tracker(database), roadmap, marks, by=by, actor=actor(actor_key), force=force, reason=reason)
+    outcomes = recording.done_many(
+        tracker(database), roadmap, marks, by=by, actor=actor(actor_key), force=force, reason=reason, activate=activate or ()
+    )
     _report(outcomes, "выполнен")
+    for key in activate or ():
+        print(f"Резервный этап {key} задействован: теперь по нему будут приходить напоминания.")
 
 
 @app.command("import-completions")
@@ -152,6 +165,58 @@ def reopen(
         tracker(database), roadmap, stage, by=by, actor=actor(actor_key), reason=reason, occurrence=occurrence
     )
     _report([outcome], "снова открыт")
+
+
+@app.command()
+def trigger(
+    roadmap: RoadmapArgument,
+    stage: Annotated[str, typer.Argument(help="id или номер этапа «по внешнему поводу»", show_default=False)],
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Когда случился повод: «14.10.2024 10:00», «сегодня», «вчера 15:30» (по умолчанию сейчас)"),
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Кто записывает (ключ человека)")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Что за повод: «запрос прокуратуры № 12»")] = None,
+    database: DatabaseOption = None,
+    actor_key: ActorOption = None,
+) -> None:
+    """Записать повод этапа, который выполняется по внешнему событию (запрос, поступление ДК): срок — within после него."""
+    from cyclogram import recording
+    from cyclogram.engine import russian
+
+    outcome = recording.trigger(tracker(database), roadmap, stage, actor=actor(actor_key), at=at, by=by, note=note)
+    number = outcome.stage.stage.display_number
+    occurrence = outcome.occurrence
+    if occurrence is not None and occurrence.due is not None:
+        time = f" {occurrence.due_time:%H:%M}" if occurrence.due_time else ""
+        due = f", срок до {russian.format_date_weekday(occurrence.due)}{time}"
+    else:
+        due = ", без срока (по мере необходимости)"
+    print(f"Этап {number}: записан повод «{outcome.label}»{due}. Запись журнала № {outcome.audit_seq}.")
+    print(f'Отметить выполнение: cyclogram done {outcome.roadmap_id} {number} --occurrence "{outcome.label}" --by …')
+
+
+@app.command()
+def activate(
+    roadmap: RoadmapArgument,
+    stage: Annotated[str, typer.Argument(help="id или номер резервного этапа (optional: true)", show_default=False)],
+    by: Annotated[str, typer.Option("--by", help="Кто решил (ключ человека)", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Почему резерв задействован", show_default=False)],
+    at: Annotated[str | None, typer.Option("--at", help="Когда решено (по умолчанию сейчас)")] = None,
+    database: DatabaseOption = None,
+    actor_key: ActorOption = None,
+) -> None:
+    """Задействовать резервный этап: с этого момента он считается обычным — со сроком, напоминаниями и просрочкой."""
+    from cyclogram import recording
+    from cyclogram.engine import russian
+
+    outcome = recording.activate(tracker(database), roadmap, stage, by=by, actor=actor(actor_key), reason=reason, at=at)
+    planned = outcome.stage
+    due = f", срок до {russian.format_date_weekday(planned.due)}" if planned.due else ""
+    print(
+        f"Резервный этап {planned.stage.display_number} «{russian.shorten(planned.stage.title, 80)}» задействован{due}. "
+        f"Запись журнала № {outcome.audit_seq}."
+    )
 
 
 def _report(outcomes: list[RecordOutcome], word: str) -> None:
@@ -225,23 +290,39 @@ def status(
 @app.command()
 def history(
     roadmap: Annotated[str | None, typer.Argument(help="id дорожной карты (по умолчанию все)", show_default=False)] = None,
-    stage: Annotated[str | None, typer.Option("--stage", help="Только этот этап (id)")] = None,
-    person: Annotated[str | None, typer.Option("--person", help="Только действия этого человека")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Только этот этап (id или номер, как в done)")] = None,
+    person: Annotated[
+        str | None, typer.Option("--person", help="Только действия этого человека и напоминания, отправленные ему")
+    ] = None,
     since: Annotated[str | None, typer.Option("--since", help="С даты: 2024-10-01")] = None,
-    output: Annotated[HistoryFormat, typer.Option("--format", "-f", help="table, csv или json")] = HistoryFormat.table,
+    output: Annotated[
+        HistoryFormat, typer.Option("--format", "-f", help="table, csv (для Excel) или json")
+    ] = HistoryFormat.table,
     database: DatabaseOption = None,
 ) -> None:
-    """Журнал изменений: загрузки версий, выполнения, пропуски, переоткрытия."""
+    """Журнал изменений: загрузки версий, выполнения, пропуски, поводы, напоминания — с именами и по местному времени."""
     from cyclogram import render
     from cyclogram.store.audit import HistoryFilter
+    from cyclogram.tracker import find_stage
 
-    records = tracker(database).history(HistoryFilter(roadmap, stage, person, since))
+    opened = tracker(database)
+    stage_id = stage
+    if stage is not None and roadmap is not None:
+        stage_id = find_stage(opened.active(roadmap).plan, stage).id
+    elif stage is not None:
+        raise refuse("--stage указывается вместе с дорожной картой: cyclogram history КАРТА --stage НОМЕР")
+    records = opened.history(HistoryFilter(roadmap, stage_id, person, since))
     if output is HistoryFormat.json:
         write(render.history_json(records))
-    elif output is HistoryFormat.csv:
-        write(render.history_csv(records))
+        return
+    from cyclogram.web.audit import describe, directory
+
+    found = directory(opened)
+    entries = [describe(record, found) for record in records]
+    if output is HistoryFormat.csv:
+        write(render.history_csv(entries))
     else:
-        console(wide=True).print(render.history_table(records))
+        console(wide=True).print(render.history_table(entries))
 
 
 @audit_app.command("verify")

@@ -74,7 +74,7 @@ def _record(row: AuditEventRow) -> AuditRecord:
 class HistoryFilter:
     roadmap_id: str | None = None
     stage_id: str | None = None
-    person: str | None = None  # actor, or the person a completion was recorded for
+    person: str | None = None  # actor, the person a completion was recorded for, or a reminder's recipient
     since: str | None = None  # ISO date or datetime (UTC comparison on the stored text)
 
 
@@ -88,8 +88,12 @@ def read_events(session: Session, filters: HistoryFilter = HistoryFilter()) -> l
         query = query.where(AuditEventRow.at >= filters.since)
     records = [_record(row) for row in session.exec(query)]
     if filters.person:
-        records = [r for r in records if r.actor == filters.person or r.payload_data().get("by") == filters.person]
+        records = [r for r in records if r.actor == filters.person or _names(r.payload_data(), filters.person)]
     return records
+
+
+def _names(data: Any, person: str) -> bool:
+    return isinstance(data, dict) and person in (data.get("by"), data.get("person"))
 
 
 def iter_all(session: Session, batch: int = 5000) -> Iterator[AuditRecord]:

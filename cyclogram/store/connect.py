@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-SCHEMA_REVISION = "0005"  # newest migration in store/migrations/versions
+SCHEMA_REVISION = "0007"  # newest migration in store/migrations/versions
 
 
 class StoreError(Refusal):

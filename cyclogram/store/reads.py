@@ -81,6 +81,43 @@ def stage_states(reader: Reader, roadmap_id: str, *, closed_only: bool = True) -
     return [StateInfo._make(row) for row in rows]
 
 
+class TriggerInfo(NamedTuple):
+    """An outside event of a triggered stage (table stage_trigger)."""
+
+    stage_id: str
+    label: str
+    at: str
+    by: str | None
+    note: str | None
+    audit_seq: int
+
+
+class ActivationInfo(NamedTuple):
+    """An optional stage put to use (table stage_activation)."""
+
+    stage_id: str
+    at: str
+    by: str | None
+    reason: str | None
+    via: str | None
+    audit_seq: int
+
+
+def stage_triggers(reader: Reader, roadmap_id: str) -> list[TriggerInfo]:
+    rows = reader.rows(
+        'SELECT stage_id, label, at, "by", note, audit_seq FROM stage_trigger WHERE roadmap_id = ? ORDER BY at, label',
+        (roadmap_id,),
+    )
+    return [TriggerInfo._make(row) for row in rows]
+
+
+def stage_activations(reader: Reader, roadmap_id: str) -> list[ActivationInfo]:
+    rows = reader.rows(
+        'SELECT stage_id, at, "by", reason, via, audit_seq FROM stage_activation WHERE roadmap_id = ?', (roadmap_id,)
+    )
+    return [ActivationInfo._make(row) for row in rows]
+
+
 def audit_head(reader: Reader) -> tuple[int, str]:
     row = reader.row("SELECT seq, hash FROM audit_head WHERE id = 1")
     return (int(row[0]), str(row[1])) if row else (0, "")

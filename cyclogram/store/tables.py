@@ -6,7 +6,7 @@ audit chain.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -49,6 +49,35 @@ class StageStateRow(SQLModel, table=True):
     forced: bool = False
     reason: str | None = Field(default=None, sa_column=Column(Text))
     audit_seq: int  # the audit event that set this state
+
+
+class StageTriggerRow(SQLModel, table=True):
+    """One outside event of a triggered stage: an occurrence of it, due `within` after `at`
+    (`engine.tracking.Trigger`); its history lives in the audit log (`stage.triggered`)."""
+
+    __tablename__ = "stage_trigger"
+
+    roadmap_id: str = Field(primary_key=True, foreign_key="roadmap.id", max_length=64)
+    stage_id: str = Field(primary_key=True, max_length=64)
+    label: str = Field(primary_key=True, max_length=200)  # the occurrence: «запрос 14.10.2024 10:00»
+    at: str  # local time with offset
+    by: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    audit_seq: int
+
+
+class StageActivationRow(SQLModel, table=True):
+    """An optional stage put to use (`engine.tracking.Activation`; audited as `stage.activated`)."""
+
+    __tablename__ = "stage_activation"
+
+    roadmap_id: str = Field(primary_key=True, foreign_key="roadmap.id", max_length=64)
+    stage_id: str = Field(primary_key=True, max_length=64)
+    at: str
+    by: str | None = None
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    via: str | None = Field(default=None, max_length=64)  # the stage whose completion activated it
+    audit_seq: int
 
 
 class EvidenceRow(SQLModel, table=True):
@@ -122,6 +151,10 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: str
     sent_at: str | None = None
+    # JSON list, one object per reminder covered: {"s": stage, "o": occurrence, "k": kind, "l": action
+    # link or null}; what a Telegram message's buttons act on (`cyclogram.bot.cards`). NULL on rows
+    # queued before revision 0006.
+    items: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class OutboxItemRow(SQLModel, table=True):
@@ -194,3 +227,61 @@ class RevokedLinkRow(SQLModel, table=True):
     link_id: str = Field(primary_key=True, max_length=32)
     revoked_at: str
     revoked_by: str
+
+
+# --- Telegram (cyclogram/bot/) ---------------------------------------------------------------------
+
+
+class TelegramChatRow(SQLModel, table=True):
+    """A person's chat linked by a one-time code; `unlinked_at` set by /stop or `telegram unlink`."""
+
+    __tablename__ = "telegram_chat"
+
+    roadmap_id: str = Field(primary_key=True, max_length=64)
+    person: str = Field(primary_key=True, max_length=64)
+    chat_id: str = Field(primary_key=True, max_length=32)
+    linked_at: str
+    linked_by: str
+    unlinked_at: str | None = None
+
+
+class TelegramCodeRow(SQLModel, table=True):
+    """A one-time link code, by its sha256 only; single use, expiring."""
+
+    __tablename__ = "telegram_code"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    roadmap_id: str = Field(max_length=64)
+    person: str = Field(max_length=64)
+    created_at: str
+    created_by: str
+    expires_at: str
+    used_at: str | None = None
+    chat_id: str | None = Field(default=None, max_length=32)
+
+
+class TelegramCardRow(SQLModel, table=True):
+    """A bot message with buttons: what it is about (`items`, JSON), for whom, where it went."""
+
+    __tablename__ = "telegram_card"
+
+    id: int | None = Field(default=None, primary_key=True)
+    roadmap_id: str = Field(max_length=64)
+    person: str = Field(max_length=64)
+    chat_id: str = Field(max_length=32)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    outbox_id: int | None = None
+    parent_id: int | None = None  # a request for a file: the card it asks about
+    items: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: str
+
+
+class TelegramUpdateRow(SQLModel, table=True):
+    """An update already processed; written in the same transaction as what it changed."""
+
+    __tablename__ = "telegram_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(max_length=16)
+    processed_at: str

@@ -4,14 +4,15 @@ Routes come from one module per area — `feeds` (calendar subscriptions), `auth
 deputy director, director and auditors), `admin` (the administrator's users and calendar links),
 `links` (the pages teachers open from a reminder, by a signed link, without signing in), `board`
 (roadmaps, the board, the Gantt chart, a person's stages), `audit` (history, exports,
-verification) — each exporting `routes`.
+verification), `telegram` (the bot's webhook, «Подключить Telegram») — each exporting `routes`.
 
 Every response carries the security headers (`SecurityHeaders`): a Content-Security-Policy without
 inline script or style and with `frame-ancestors 'none'`, `X-Frame-Options: DENY`, `nosniff`, and
 `Referrer-Policy: no-referrer` (an action link's token must not leak to another site through the
 Referer). Errors are Russian pages without a stack trace; an HTTPException's headers are kept (a
 3xx becomes a bare redirect: that is how `auth.require` sends a signed-out visitor to /signin).
-The access log is ours (`AccessLog`): calendar tokens and action-link tokens are masked in it
+The access log is ours (`AccessLog`): calendar tokens, action-link tokens and the Telegram webhook's
+secret path are masked in it
 whatever the case of the path; uvicorn's own access log is off.
 """
 
@@ -46,7 +47,7 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-_SECRETS_IN_PATHS = re.compile(r"(/(?:calendars|a|p)/)([A-Za-z0-9_-]{6})[A-Za-z0-9_.~-]+", re.IGNORECASE)
+_SECRETS_IN_PATHS = re.compile(r"(/(?:calendars|a|p|telegram/webhook)/)([A-Za-z0-9_-]{6})[A-Za-z0-9_.~-]+", re.IGNORECASE)
 ERROR_WORDS = {
     400: "Неверный запрос",
     403: "Доступ запрещён",
@@ -148,7 +149,7 @@ def error_page(context: WebContext) -> Callable[[Request, Exception], Awaitable[
 
 def create_app(context: WebContext, *, quiet: bool = False, https: bool | None = None) -> Starlette:
     """The application; `https` marks cookies Secure (default: when the base URL is https)."""
-    from cyclogram.web import admin, audit, auth, board, feeds, links
+    from cyclogram.web import admin, audit, auth, board, feeds, links, telegram
 
     routes: list[BaseRoute] = [
         *feeds.routes(context),
@@ -157,6 +158,7 @@ def create_app(context: WebContext, *, quiet: bool = False, https: bool | None =
         *links.routes(context),
         *board.routes(context),
         *audit.routes(context),
+        *telegram.routes(context),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]
     secure = context.base_url.startswith("https://") if https is None else https

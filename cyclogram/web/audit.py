@@ -69,6 +69,8 @@ ACTION_WORDS: dict[str, str] = {
     "stage.forced": "этап выполнен вопреки блокировке",
     "stage.skipped": "этап пропущен",
     "stage.reopened": "этап снова открыт",
+    "stage.triggered": "записан повод этапа",
+    "stage.activated": "резервный этап задействован",
     "evidence.stored": "сохранено подтверждение",
     "feed.created": "создана ссылка на календарь",
     "feed.revoked": "ссылка на календарь отозвана",
@@ -83,6 +85,9 @@ ACTION_WORDS: dict[str, str] = {
     "user.password_changed": "пароль пользователя изменён",
     "link.revoked": "ссылка из напоминания отозвана",
     "link.reset": "ссылки человека из напоминаний отозваны",
+    "telegram.invited": "выдана ссылка для подключения Telegram",
+    "telegram.linked": "чат Telegram привязан",
+    "telegram.unlinked": "чат Telegram отвязан",
 }
 FAMILY_WORDS = {
     "roadmap": "дорожные карты",
@@ -93,10 +98,17 @@ FAMILY_WORDS = {
     "flow": "прогоны",
     "user": "пользователи",
     "link": "ссылки из напоминаний",
+    "telegram": "Telegram",
 }
 ACTOR_WORDS = {"dispatcher": "рассылка напоминаний", "prefect": "ежедневный прогон (Prefect)"}
 CHANNEL_WORDS = {"email": "эл. почта", "telegram": "Telegram"}
-VIA_WORDS = {"web": "веб-приложение", "link": "ссылка из напоминания", "prefect": "форма Prefect", "csv": "таблица отметок"}
+VIA_WORDS = {
+    "web": "веб-приложение",
+    "link": "ссылка из напоминания",
+    "prefect": "форма Prefect",
+    "csv": "таблица отметок",
+    "telegram": "Telegram",
+}
 STATE_WORDS = {"done": "выполнен", "skipped": "пропущен", "open": "открыт"}
 EXPORT_HEADERS = [
     "№",
@@ -146,6 +158,9 @@ class Directory:
         if actor.startswith("link:"):
             by = (payload or {}).get("by") or (payload or {}).get("person")
             return f"{self.person(by, roadmap_id)} (по ссылке из напоминания)" if by else "по ссылке из напоминания"
+        if actor.startswith("telegram:"):  # the Telegram bot: `telegram:<chat id>`
+            by = (payload or {}).get("by") or (payload or {}).get("person")
+            return f"{self.person(by, roadmap_id)} (Telegram)" if by else "Telegram"
         return ACTOR_WORDS.get(actor) or self.person(actor, roadmap_id)
 
     def stage(self, roadmap_id: str | None, stage_id: object) -> str:
@@ -204,12 +219,16 @@ def local_time(stamp: str | None, zone: ZoneInfo, seconds: bool = True) -> str:
     return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
 
 
-def _moment_text(value: object) -> str:
-    """A completion's local moment (ISO with its offset) as "18.10.2024 15:00"."""
+def _moment_text(value: object, day_only: bool = False) -> str:
+    """A completion's local moment (ISO with its offset) as "18.10.2024 15:00"; the date alone when
+    it was given without a time (`day_only`, or — in events older than that flag — noon exactly,
+    which is what a date without a time was recorded as)."""
     try:
         moment = dt.datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
+    if day_only or (moment.hour, moment.minute, moment.second, moment.microsecond) == (12, 0, 0, 0):
+        return moment.strftime("%d.%m.%Y")
     return moment.strftime("%d.%m.%Y %H:%M")
 
 
@@ -393,7 +412,7 @@ def details(record: AuditRecord, payload: dict[str, Any], found: Directory) -> l
     family = action.split(".", 1)[0]
     if action == "roadmap.loaded":
         return _loaded(payload, found, rid)
-    if action in ("stage.done", "stage.forced", "stage.skipped", "stage.reopened"):
+    if action in ("stage.done", "stage.forced", "stage.skipped", "stage.reopened", "stage.triggered", "stage.activated"):
         return _stage(action, record.actor, payload, found, rid)
     if action == "evidence.stored":
         size = payload.get("size")
@@ -465,14 +484,21 @@ def _stage(action: str, actor: str, payload: dict[str, Any], found: Directory, r
     lines = []
     by = payload.get("by")
     if by and by != actor:
-        verb = {"stage.reopened": "снова открыл(а)", "stage.skipped": "пропустил(а)"}.get(action, "выполнил(а)")
-        lines.append(f"{verb}: {found.person(by, rid)}")
+        verbs = {
+            "stage.reopened": "снова открыл(а)",
+            "stage.skipped": "пропустил(а)",
+            "stage.triggered": "записал(а)",
+            "stage.activated": "задействовал(а)",
+        }
+        lines.append(f"{verbs.get(action, 'выполнил(а)')}: {found.person(by, rid)}")
     elif by:
         lines.append(f"кто: {found.person(by, rid)}")
     if payload.get("at"):
-        lines.append(f"когда: {_moment_text(payload['at'])}")
+        lines.append(f"когда: {_moment_text(payload['at'], bool(payload.get('day_only')))}")
     if payload.get("occurrence"):
-        lines.append(f"повторение: {payload['occurrence']}")
+        word = "повод" if action == "stage.triggered" else "повторение"
+        lines.append(f"{word}: {payload['occurrence']}")
+
     if action == "stage.reopened" and payload.get("previous_state"):
         previous = STATE_WORDS.get(str(payload["previous_state"]), payload["previous_state"])
         when = f" {_moment_text(payload['previous_at'])}" if payload.get("previous_at") else ""

@@ -13,7 +13,8 @@ Pages (Russian, server-rendered; ids are stable for the browser tests):
 * `/r/{roadmap}/people/{person}` (signed-in) and `/p/{token}` (a person's own action link, stage
   "") — «Мои этапы»: overdue (`#my-overdue`), this week (`#my-week`), next (`#my-next`), recently
   done (`#my-done`), each stage with a link to act on it, and the person's calendar subscription
-  (`#calendar-url`, created once and reused) with a copy button and how to subscribe.
+  (`#calendar-url`, created once and reused) with a copy button and how to subscribe; and
+  «Telegram» (`#my-telegram`, `cyclogram.web.telegram`): the chats linked, «Подключить Telegram».
 
 Decisions:
 
@@ -71,10 +72,11 @@ from cyclogram.engine import russian
 from cyclogram.engine.diagnostics import Refusal
 from cyclogram.engine.model import KEY_PATTERN, Roadmap
 from cyclogram.engine.plan import Plan
-from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status
+from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status, status_text
 from cyclogram.render import _days_text as days_text
 from cyclogram.tracker import Snapshot, Tracker, TrackingError
 from cyclogram.web import gantt
+from cyclogram.web.telegram import person_section
 
 if TYPE_CHECKING:
     from cyclogram.feeds import Feed
@@ -238,7 +240,7 @@ def progress(rows: Iterable[StageStatus]) -> tuple[int, int]:
     finished = countable = 0
     for row in rows:
         finished += row.status in FINISHED
-        countable += row.status is not Status.CONTINUOUS
+        countable += row.status not in (Status.CONTINUOUS, Status.OPTIONAL)
     return finished, countable
 
 
@@ -305,7 +307,7 @@ def stage_line(plan: Plan, row: StageStatus, section: str, href: str = "") -> St
         title=planned.stage.title,
         section=section,
         status=row.status.value,
-        status_text=STATUS_WORDS[row.status],
+        status_text=status_text(row, plan),
         when=when_text(row, plan),
         days=days_text(row),
         who=", ".join(plan.people_names(planned)),
@@ -366,7 +368,11 @@ def person_stages(status: RoadmapStatus, person: str) -> PersonStages:
     waiting = [r for r in rows if r.status in WAITING and r.due is not None]
     week = sorted((r for r in waiting if r.due is not None and r.due <= week_end), key=lambda r: r.due or today)
     later = sorted((r for r in waiting if r.due is not None and r.due > week_end), key=lambda r: r.due or today)
-    later += [r for r in rows if (r.status in WAITING and r.due is None) or r.status in (Status.UNSCHEDULED, Status.CONTINUOUS)]
+    later += [
+        r
+        for r in rows
+        if (r.status in WAITING and r.due is None) or r.status in (Status.UNSCHEDULED, Status.CONTINUOUS, Status.OPTIONAL)
+    ]
     since = today - dt.timedelta(days=DONE_DAYS)
     done = sorted(
         (r for r in rows if r.status in FINISHED and r.completion is not None and since <= r.completion.day <= today),
@@ -616,7 +622,10 @@ def routes(context: WebContext) -> list[BaseRoute]:
         feed = person_feed(context, snapshot.active.id, person, user.email if user.role in FEED_ROLES else None)
         href = stage_href(snapshot.active.id)
         values = person_values(context, snapshot, person, lambda row: href(row.stage_id), feed)
-        return page(request, "board_person.html.j2", values, own_page=False)
+        action = f"/r/{urllib.parse.quote(snapshot.active.id, safe='')}/people/{urllib.parse.quote(person, safe='')}/telegram"
+        invite = action if user.role in FEED_ROLES else ""
+        telegram = person_section(context, snapshot.active.id, person, invite)  # cyclogram.web.telegram
+        return page(request, "board_person.html.j2", values, own_page=False, telegram=telegram)
 
     def own_page(request: Request) -> Response:
         found = person_link(tracker, context.key, str(request.path_params["token"]))
@@ -626,7 +635,8 @@ def routes(context: WebContext) -> list[BaseRoute]:
         today = snapshot.status.moment
         feed = person_feed(context, link.roadmap_id, link.person, f"link:{link.link_id}")
         values = person_values(context, snapshot, link.person, lambda row: stage_link(context.key, link, row, today), feed)
-        return page(request, "board_person.html.j2", values, own_page=True, link_page=True)
+        telegram = person_section(context, link.roadmap_id, link.person, f"/p/{request.path_params['token']}/telegram")
+        return page(request, "board_person.html.j2", values, own_page=True, link_page=True, telegram=telegram)
 
     def threaded(handler: Callable[[Request], Response]) -> Callable[[Request], Awaitable[Response]]:
         """Reading the database and rendering run in a worker thread: one big board does not hold

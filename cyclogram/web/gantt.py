@@ -59,6 +59,7 @@ COLORS: dict[Status, str] = {
     Status.SKIPPED: "#a0aec0",
     Status.CONTINUOUS: "#2c7a7b",
     Status.UNSCHEDULED: "#805ad5",
+    Status.OPTIONAL: "#cbd5e0",
 }
 MONTH_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 

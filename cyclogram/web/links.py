@@ -56,7 +56,6 @@ from cyclogram.actionlinks import ActionLink
 from cyclogram.engine import russian
 from cyclogram.engine.diagnostics import Refusal
 from cyclogram.engine.plan import PlannedStage
-from cyclogram.engine.status import Status
 from cyclogram.engine.tracking import Completion
 from cyclogram.links import Links, audience
 from cyclogram.store import reads
@@ -234,9 +233,10 @@ def acting_person(target: Target, values: FormValues) -> str:
     return chosen
 
 
-def chosen_occurrence(target: Target, values: FormValues, current: str) -> str:
+def chosen_occurrence(target: Target, values: FormValues, current: str, planned: PlannedStage | None = None) -> str:
+    """`planned`: the stage as the status planned it (a triggered stage's occurrences are its triggers)."""
     wanted = target.viewer.occurrence if target.viewer.person is not None else (values.occurrence or None)
-    return stagepage.occurrence_label(target.planned, wanted, current)
+    return stagepage.occurrence_label(planned or target.planned, wanted, current)
 
 
 def check_done(target: Target, data: PageData, values: FormValues, label: str, has_evidence: bool) -> bool:
@@ -247,7 +247,7 @@ def check_done(target: Target, data: PageData, values: FormValues, label: str, h
     if planned.kind == "continuous":
         raise Refused(409, "Это постоянный этап: отмечать его выполненным не нужно.")
     force = False
-    if row.status is Status.BLOCKED:
+    if row.blocked_by:  # blocked, or late while blocked
         stages = data.status.plan.stages
         names = ", ".join(
             f"{stages[b].stage.display_number} «{russian.shorten(stages[b].stage.title, 60)}»" for b in row.blocked_by
@@ -357,7 +357,9 @@ class StagePages:
         if not target.viewer.may_mark:
             raise Refused(403, "Отметить этот этап может только ответственный за него.")
         data = await run_in_threadpool(read_page, self.context, target.active.id, target.planned.id)
-        label = chosen_occurrence(target, values, data.status.stages[target.planned.id].occurrence)
+        label = chosen_occurrence(
+            target, values, data.status.stages[target.planned.id].occurrence, data.status.plan.stages[target.planned.id]
+        )
         already(data, target, label)
         person = acting_person(target, values)
         day = done_day(values, data.today)
@@ -403,7 +405,9 @@ class StagePages:
         if not values.skip_reason:
             raise Refused(422, "Напишите, почему этап пропускается.")
         data = await run_in_threadpool(read_page, self.context, target.active.id, target.planned.id)
-        label = chosen_occurrence(target, values, data.status.stages[target.planned.id].occurrence)
+        label = chosen_occurrence(
+            target, values, data.status.stages[target.planned.id].occurrence, data.status.plan.stages[target.planned.id]
+        )
         already(data, target, label)
         person = acting_person(target, values)
         try:

@@ -14,6 +14,11 @@ signed-in twin). Everything is plain values for the template `stage.html.j2`:
 * its history: the stage's audit events in the roadmap's local time, with people's names and
   Russian words, and the evidence files named by their original names.
 
+Triggered stages ("со дня получения запроса") show each recorded trigger as an occurrence — even a
+single one — and the form offers the open ones to choose from. A stage late while blocked reads
+"просрочен на 3 рабочих дня; ждёт этап 4 (Торопкина А.А.)". Notes: the page shows what the author
+marked for staff (`Stage.staff_notes`); the author's own `notes` only to signed-in accounts.
+
 No secrets reach the page: events are shown by their facts (who, what, when, note, reason, file
 name), never by their raw payload (a reminder's channel is an e-mail address or a chat id).
 """
@@ -31,7 +36,8 @@ from cyclogram.engine import russian
 from cyclogram.engine.auditchain import AuditRecord
 from cyclogram.engine.model import Roadmap
 from cyclogram.engine.plan import PlannedStage
-from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status
+from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status, waiting_text
+from cyclogram.engine.timeexpr import UNIT_WORDS
 from cyclogram.engine.tracking import Completion, CompletionState
 from cyclogram.render import ACTION_WORDS, KIND_NAMES
 from cyclogram.store import audit
@@ -106,7 +112,8 @@ def occurrence_label(planned: PlannedStage, wanted: str | None, current: str) ->
     """The occurrence a page acts on: "" for a stage that happens once (whatever the link says),
     the wanted label when the stage has it, else the current one."""
     labels = [o.label for o in planned.occurrences if o.label]
-    if len(planned.occurrences) <= 1 or not labels:
+    triggered = planned.kind == "triggered" and bool(labels)  # a trigger's occurrence is always named
+    if not triggered and (len(planned.occurrences) <= 1 or not labels):
         return ""
     for label in labels:
         if wanted and label.lower() == wanted.strip().lower():
@@ -137,7 +144,10 @@ def status_detail(row: StageStatus, status: RoadmapStatus) -> str:
         word = days(row.days_left, "рабочий день", "рабочих дня", "рабочих дней")
         return f"{days(row.days_left, 'остался', 'осталось', 'осталось')} {row.days_left} {word}"
     if row.status in (Status.OVERDUE, Status.DONE_LATE) and row.days_late:
-        return f"на {row.days_late} {days(row.days_late, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+        late = f"на {row.days_late} {days(row.days_late, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+        return f"{late}; {waiting_text(row.blocked_by, status.plan)}" if row.late_while_blocked else late
+    if row.status is Status.OPEN and row.due is None:
+        return "без срока"
     return ""
 
 
@@ -150,6 +160,12 @@ def due_text(planned: PlannedStage) -> str:
         return "пока не определён"
     if planned.kind == "continuous":
         return "постоянно"
+    if planned.kind == "triggered" and planned.occurrences:
+        within = planned.stage.within
+        if within is None:
+            return "по мере необходимости, без срока"
+        words = russian.plural(within.amount, *UNIT_WORDS[within.unit])
+        return f"в течение {abs(within.amount)} {words} после каждого повода (см. ниже)"
     if len(planned.occurrences) > 1:
         return f"{len(planned.occurrences)} {russian.plural(len(planned.occurrences), 'раз', 'раза', 'раз')} (см. ниже)"
     occurrence = planned.occurrences[0] if planned.occurrences else None
@@ -164,8 +180,9 @@ def due_text(planned: PlannedStage) -> str:
 
 
 def occurrences(planned: PlannedStage, completions: list[Completion], roadmap: Roadmap, zone: ZoneInfo) -> list[SimpleNamespace]:
-    """One row per occurrence of a stage that happens several times (none for a one-off stage)."""
-    if len(planned.occurrences) <= 1:
+    """One row per occurrence of a stage that happens several times, or by outside events (none for
+    a one-off stage)."""
+    if len(planned.occurrences) <= 1 and planned.kind != "triggered":
         return []
     rows = []
     for occurrence in planned.occurrences:
@@ -196,7 +213,7 @@ def neighbours(status: RoadmapStatus, keys: list[str], roadmap: Roadmap) -> list
         row = status.stages.get(key)
         if planned is None or row is None:
             continue
-        startable = row.status not in (*FINISHED, Status.BLOCKED, Status.CONTINUOUS)
+        startable = not row.blocked_by and row.status not in (*FINISHED, Status.BLOCKED, Status.CONTINUOUS, Status.OPTIONAL)
         rows.append(
             SimpleNamespace(
                 id=key,
@@ -343,9 +360,11 @@ def stage_values(
             document=stage.document,
             expected_result=stage.expected_result,
             when=stage.when,
-            notes=stage.notes,
+            notes=stage.staff_notes,
+            author_notes=stage.notes if viewer.person is None else None,
             evidence_required=stage.evidence_required,
             continuous=continuous,
+            triggered=planned.kind == "triggered",
         ),
         "badge": badge(row),
         "detail": status_detail(row, status),
@@ -366,7 +385,7 @@ def stage_values(
         "completion": _completion_view(completion, roadmap, zone, files, viewer.evidence_query),
         "depends_on": neighbours(status, list(planned.depends_on), roadmap),
         "waiting": neighbours(status, waiting_for(status, stage_id), roadmap),
-        "blocked": row.status is Status.BLOCKED and completion is None,
+        "blocked": bool(row.blocked_by) and completion is None,
         "history": history_rows(history, roadmap, zone, files, viewer.evidence_query),
         "viewer": viewer,
         "show_done_form": viewer.may_mark and completion is None and not continuous,

@@ -1,0 +1,95 @@
+"""Documents in and out: `import` a school's plan (Word, Excel, CSV, text, ODT) as roadmap YAML,
+`export` a loaded roadmap back as the appendix of an order (Word, Excel, PDF).
+
+Both are thin: the work is `cyclogram.importing` and `cyclogram.exporting`, imported inside the
+commands so that the other commands do not pay for python-docx, openpyxl or WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cyclogram.cli._common import DatabaseOption, RoadmapArgument, refuse, tracker
+
+app = typer.Typer()
+
+
+class ExportFormat(str, Enum):
+    docx = "docx"
+    xlsx = "xlsx"
+    pdf = "pdf"
+
+
+def _check_timezone(name: str | None) -> None:
+    if name is None:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise refuse(f"неизвестный часовой пояс «{name}»; пишите в формате IANA: Asia/Irkutsk, Europe/Moscow") from None
+
+
+@app.command("import")
+def import_document(
+    file: Annotated[Path, typer.Argument(help="Документ: .docx, .xlsx, .csv, .txt или .odt", show_default=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Файл YAML (по умолчанию рядом с документом)")] = None,
+    academic_year: Annotated[
+        str | None, typer.Option("--academic-year", help="Учебный год, если его нет в документе: 2024-2025")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Часовой пояс школы: Asia/Irkutsk")] = None,
+    organization: Annotated[str | None, typer.Option("--organization", help="Название организации")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Код выхода 1, если что-то требует проверки")] = False,
+    split_tables: Annotated[bool, typer.Option("--split-tables", help="Каждая таблица — отдельная дорожная карта")] = False,
+    split_exams: Annotated[
+        bool, typer.Option("--split-exams", help="Сроки ЕГЭ/ОГЭ (подстолбцы) — отдельные дорожные карты")
+    ] = False,
+) -> None:
+    """Превратить план школы (Word, Excel, текст) в дорожную карту YAML с пометками «ПРОВЕРИТЬ»."""
+    from cyclogram.importing import ImportOptions, import_document, summary
+    from cyclogram.workdays import country_days
+
+    _check_timezone(timezone)
+    options = ImportOptions(academic_year, timezone, organization, split_tables, split_exams)
+    results = import_document(file, output, options, country_days())
+    if output is None:
+        existing = [str(r.path) for r in results if r.path.exists()]
+        if existing:
+            raise refuse(f"файл уже есть: {', '.join(existing)}; чтобы перезаписать, укажите его явно: -o {existing[0]}")
+    for result in results:
+        result.path.write_text(result.text, encoding="utf-8")
+    sys.stdout.write(summary(results))
+    failed = any(not r.checked.report.ok or r.checked.plan is None for r in results)
+    needs_review = any(r.reviews for r in results)
+    raise typer.Exit(1 if failed or (strict and needs_review) else 0)
+
+
+@app.command()
+def export(
+    roadmap: RoadmapArgument,
+    output_format: Annotated[ExportFormat, typer.Option("--format", "-f", help="docx, xlsx или pdf")] = ExportFormat.docx,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Состояние на дату: 2024-10-16 (по умолчанию сегодня)")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Файл (по умолчанию ID.docx в текущей папке)")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Выгрузить план как приложение к приказу (Word, Excel, PDF): сроки, ответственные, отметки о выполнении."""
+    from zoneinfo import ZoneInfo
+
+    from cyclogram import exporting
+    from cyclogram.engine.russian import format_date, plural
+    from cyclogram.tracker import parse_day
+
+    day = parse_day(as_of, ZoneInfo("UTC")) if as_of else None  # a written day is the same in every zone
+    snapshot = tracker(database).snapshot(roadmap, day)  # without --as-of: today in the roadmap's zone
+    document = exporting.appendix(snapshot.status)
+    data = exporting.render(document, output_format.value)
+    path = output or Path(f"{snapshot.active.id}.{output_format.value}")
+    path.write_bytes(data)
+    stages = document.stage_count
+    print(f"{path}: {stages} {plural(stages, 'этап', 'этапа', 'этапов')}, состояние на {format_date(document.as_of)}")

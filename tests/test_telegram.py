@@ -1,0 +1,549 @@
+"""Telegram both ways, with real parts: the real `cyclogram bot` process (long polling) and the real
+command line against a fake Bot API on loopback (tests/fake_telegram.py) and a real database —
+linking a chat with a deep link, reminders with buttons from `cyclogram remind`, «Выполнено»,
+evidence as a document or a photo, refusals, /мои, /просрочено, /stop, the bot killed mid-update,
+the webhook route of the web app, and the person page's «Подключить Telegram».
+
+No test touches the real Telegram; no assertion is about time (waits are bounded polls)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fake_telegram import TOKEN, USERNAME, FakeTelegram, Sent, wait
+from helpers import AppServer
+
+ROADMAP = """\
+id: tg-roadmap
+title: Выгрузка и отчёты СПТ
+organization: МБОУ «СОШ №12»
+academic_year: 2024-2025
+timezone: Asia/Irkutsk
+people:
+  toropkina: {name: Торопкина А.А., position: заместитель директора}
+  volkova: {name: Волкова Л.А., position: педагог-психолог, supervisor: toropkina}
+  petrova: {name: Петрова П.П., position: классный руководитель, supervisor: toropkina, contacts: {telegram: "7770001"}}
+stages:
+  - {id: upload, number: "20", title: Произвести выгрузку результатов тестирования, due: 2024-10-14, responsible: [volkova]}
+  - id: forms
+    number: "21"
+    title: Заполнить отчётные формы
+    document: Отчётные формы по СПТ
+    evidence_required: true
+    due: 2024-10-14
+    responsible: [volkova]
+  - {id: photos, number: "22", title: Фотоотчёт о классном часе, evidence_required: true, due: 2024-10-14, responsible: [volkova]}
+  - {id: codes, number: "10", title: Выдать коды участникам тестирования, due: 2024-10-14, responsible: [volkova]}
+  - {id: review, number: "30", title: Проверить списки классов, due: 2024-10-14, responsible: [petrova]}
+  - {id: summary, number: "31", title: Подготовить итоговую справку, due: 2024-10-16, depends_on: [review], responsible: [volkova]}
+"""
+DAY = "2024-10-14"
+VOLKOVA = 5550001
+TOROPKINA = 5550002
+PETROVA = 7770001  # the roadmap's own `telegram:` contact
+STRANGER = 9990001
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
+DEEP_LINK = re.compile(rf"https://t\.me/{USERNAME}\?start=([A-Za-z0-9_-]+)")
+DONE_AT = re.compile(r"✅ выполнено \d\d\.\d\d\.\d{4} в \d\d:\d\d")
+
+
+@dataclass
+class World:
+    tmp: Path
+    fake: FakeTelegram
+    api_url: str
+    bots: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def home(self) -> Path:
+        return self.tmp / "home"
+
+    @property
+    def database(self) -> str:
+        return f"sqlite:///{self.home / 'cyclogram.db'}"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CYCLOGRAM_", "PREFECT_API"))}
+        env.update(
+            CYCLOGRAM_HOME=str(self.home),
+            CYCLOGRAM_CACHE_DIR=str(self.tmp / "cache"),
+            CYCLOGRAM_SECRET_TELEGRAM_BOT_TOKEN=TOKEN,
+            CYCLOGRAM_SECRET_WEB_SECRET="a web secret for the telegram tests",
+            CYCLOGRAM_TELEGRAM_API_URL=self.api_url,
+            CYCLOGRAM_BASE_URL="https://cyclogram.school12.example",
+            CYCLOGRAM_ACTOR="zavuch",
+            COLUMNS="200",
+        )
+        return env
+
+    def cli(self, *args: str, code: int | None = 0) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "cyclogram", *args], capture_output=True, text=True, env=self.env(), timeout=180
+        )
+        if code is not None:
+            assert done.returncode == code, f"{args}: {done.returncode}\n{done.stdout}\n{done.stderr}"
+        return done
+
+    def start_bot(self) -> subprocess.Popen[bytes]:
+        polls = len(self.fake.offsets)
+        log = (self.tmp / f"bot-{len(self.bots)}.log").open("wb")
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "cyclogram", "bot", "--poll-timeout", "1"], env=self.env(), stdout=log, stderr=log
+        )
+        self.bots.append(bot)
+        wait(lambda: len(self.fake.offsets) > polls or bot.poll() is not None, "бот начал опрашивать Telegram")
+        assert bot.poll() is None, self.bot_log()
+        return bot
+
+    def bot_log(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.tmp.glob("bot-*.log")))
+
+    def stop_bots(self) -> None:
+        for bot in self.bots:
+            if bot.poll() is None:
+                bot.send_signal(signal.SIGTERM)
+                try:
+                    bot.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    bot.kill()
+                    bot.wait()
+
+    def link(self, person: str, chat: int) -> None:
+        """Link a chat through the bot with a code made in-process (the command line's own path is
+        in `test_a_reminder_answered_from_telegram`)."""
+        from cyclogram.bot import chats
+        from cyclogram.store import open_store
+        from cyclogram.tracker import Tracker
+
+        store = open_store(self.database)
+        try:
+            code = chats.invite(Tracker(store, self.home / "evidence"), "tg-roadmap", person, "zavuch").code
+        finally:
+            store.close()
+        self.fake.message(chat, f"/start {code}")
+        wait(lambda: any("Готово! Этот чат привязан" in s.text for s in self.fake.sent_to(chat)), f"{person}: чат привязан")
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        """`cyclogram status --format json`, by stage id."""
+        return {row["id"]: row for row in json.loads(self.cli("status", "tg-roadmap", "--format", "json").stdout)["stages"]}
+
+    def cli_history(self) -> list[dict[str, Any]]:
+        """`cyclogram history --format json`."""
+        return list(json.loads(self.cli("history", "tg-roadmap", "--format", "json").stdout))
+
+    def history(self) -> list[dict[str, Any]]:
+        """The audit log read from the database directly (the command line costs a process per look)."""
+        with sqlite3.connect(self.home / "cyclogram.db") as connection:
+            rows = connection.execute("SELECT actor, action, stage_id, payload FROM audit_event ORDER BY seq").fetchall()
+        return [{"actor": r[0], "action": r[1], "stage_id": r[2], "payload": json.loads(r[3])} for r in rows]
+
+    def done_events(self, stage: str) -> list[dict[str, Any]]:
+        return [e for e in self.history() if e["action"] == "stage.done" and e["stage_id"] == stage]
+
+    def recorded(self, stage: str) -> bool:
+        with sqlite3.connect(self.home / "cyclogram.db") as connection:
+            row = connection.execute(
+                "SELECT state FROM stage_state WHERE roadmap_id = 'tg-roadmap' AND stage_id = ?", (stage,)
+            ).fetchone()
+        return bool(row and row[0] == "done")
+
+
+def reminder(fake: FakeTelegram, chat: int, number: str) -> Sent:
+    return wait(
+        lambda: next((s for s in fake.sent_to(chat) if f"Этап {number} «" in s.text and s.reply_markup), None),
+        f"напоминание {number}",
+    )
+
+
+def answer_of(fake: FakeTelegram, update: dict[str, Any]) -> dict[str, Any]:
+    return wait(lambda: (fake.answered(update) or [None])[-1], f"ответ на нажатие {update['update_id']}")
+
+
+def reply_after(fake: FakeTelegram, chat: int, count: int, what: str) -> Sent:
+    return wait(lambda: (fake.sent_to(chat)[count:] or [None])[0], what)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    fake = FakeTelegram()
+    with AppServer(fake.app) as server:
+        world = World(tmp_path, fake, server.url)
+        (tmp_path / "tg-roadmap.yaml").write_text(ROADMAP, encoding="utf-8")
+        world.cli("load", str(tmp_path / "tg-roadmap.yaml"))
+        try:
+            yield world
+        finally:
+            world.stop_bots()
+
+
+def test_a_reminder_answered_from_telegram(world: World) -> None:
+    fake = world.fake
+    world.start_bot()
+
+    # Linking: the deep link's code, once; nobody else can use it again.
+    printed = world.cli("telegram", "link", "tg-roadmap", "volkova").stdout
+    code = DEEP_LINK.search(printed)
+    assert code and "Волкова Л.А." in printed, printed
+    fake.message(VOLKOVA, f"/start {code[1]}")
+    greeting = reply_after(fake, VOLKOVA, 0, "ответ на /start")
+    assert "Готово! Этот чат привязан: Волкова Л.А." in greeting.text
+    fake.message(STRANGER, f"/start {code[1]}")
+    assert "недействительна" in reply_after(fake, STRANGER, 0, "отказ повторному коду").text
+    linked = [e for e in world.history() if e["action"] == "telegram.linked"]
+    assert [(e["payload"]["person"], e["payload"]["chat"]) for e in linked] == [("volkova", str(VOLKOVA))]
+    assert code[1] not in json.dumps(world.history(), ensure_ascii=False)  # the code is never in the log
+    world.link("toropkina", TOROPKINA)
+
+    # Reminders: one message per stage, with buttons, to the linked chat and to the roadmap's contact.
+    remind = world.cli("remind", "tg-roadmap", "--as-of", DAY)
+    assert "Отправлено: 5" in remind.stdout, remind.stdout + remind.stderr
+    upload, forms, photos = reminder(fake, VOLKOVA, "20"), reminder(fake, VOLKOVA, "21"), reminder(fake, VOLKOVA, "22")
+    assert [b["text"] for b in upload.buttons()] == ["✅ Выполнено", "📎 Приложить документ", "Открыть"]
+    assert upload.button("Открыть")["url"].startswith("https://cyclogram.school12.example/a/")
+    assert all(len(b["callback_data"].encode()) <= 64 for b in upload.buttons() if "callback_data" in b)
+    assert TOKEN not in world.cli("outbox").stdout
+
+    # «Выполнено»: recorded once, the message edited, the audit log says Telegram.
+    press = fake.press(VOLKOVA, upload, upload.button("✅")["callback_data"])
+    assert answer_of(fake, press)["text"] == "Этап 20 отмечен выполненным."
+    edit = wait(lambda: fake.edits_of(upload), "сообщение исправлено")[-1]
+    assert DONE_AT.search(edit["text"]) and edit["text"].startswith(upload.text.rstrip())
+    assert [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row] == ["Открыть"]
+    assert world.status()["upload"]["status"] in ("done", "done_late")
+    (event,) = [e for e in world.cli_history() if e["action"] == "stage.done" and e["stage_id"] == "upload"]
+    assert (
+        event["actor"] == f"telegram:{VOLKOVA}"
+        and event["payload"]["channel"] == "telegram"
+        and event["payload"]["by"] == "volkova"
+    )
+
+    # Pressed again, or by a stranger: nothing doubled, nothing recorded.
+    again = fake.press(VOLKOVA, upload, upload.button("✅")["callback_data"])
+    assert "уже отмечен выполненным" in answer_of(fake, again)["text"]
+    stranger = fake.press(STRANGER, upload, upload.button("✅")["callback_data"])
+    assert "из другого чата" in answer_of(fake, stranger)["text"]
+    forged = fake.press(VOLKOVA, upload, upload.button("✅")["callback_data"][:-2] + "AA")
+    assert "не распознана" in answer_of(fake, forged)["text"]
+    assert len(world.done_events("upload")) == 1
+    fake.message(STRANGER, "/мои")
+    assert "не привязан" in reply_after(fake, STRANGER, 1, "ответ незнакомцу").text
+
+    # Evidence required: «Выполнено» asks for a file; a document in reply records it with its name.
+    ask_press = fake.press(VOLKOVA, forms, forms.button("✅")["callback_data"])
+    assert "Пришлите файл" in answer_of(fake, ask_press)["text"]
+    ask = wait(lambda: next((s for s in fake.sent_to(VOLKOVA) if "нужно подтверждение" in s.text), None), "просьба прислать файл")
+    assert ask.reply_to == forms.message_id and ask.message.get("reply_markup") is None
+    assert not world.recorded("forms")
+    sent_before = len(fake.sent_to(VOLKOVA))
+    fake.document(VOLKOVA, "virus.exe", b"MZ\x90\x00", reply_to=ask)
+    assert "не принимаются" in reply_after(fake, VOLKOVA, sent_before, "отказ в .exe").text
+    fake.document(VOLKOVA, "Протокол заседания.pdf", PDF, reply_to=ask)
+    saved = reply_after(fake, VOLKOVA, sent_before + 1, "файл принят")
+    assert saved.text == "Этап 21 отмечен выполненным, подтверждение «Протокол заседания.pdf» сохранено."
+    assert DONE_AT.search(wait(lambda: fake.edits_of(forms), "напоминание 21 исправлено")[-1]["text"])
+    digest = hashlib.sha256(PDF).hexdigest()
+    (forms_done,) = world.done_events("forms")
+    assert forms_done["payload"]["evidence"] == f"sha256:{digest}"
+    stored = [e["payload"] for e in world.history() if e["action"] == "evidence.stored"]
+    assert {"sha256": digest, "name": "Протокол заседания.pdf", "size": len(PDF)} in stored
+    assert (world.home / "evidence" / digest[:2] / digest).read_bytes() == PDF
+
+    # A photo as a reply to the reminder itself; too big a photo is refused before downloading.
+    sent_before = len(fake.sent_to(VOLKOVA))
+    fake.photo(VOLKOVA, JPEG, reply_to=photos, declared_size=25 * 1024 * 1024)
+    assert "больше 20 МБ" in reply_after(fake, VOLKOVA, sent_before, "отказ в большом фото").text
+    fake.photo(VOLKOVA, JPEG, reply_to=photos)
+    photo_saved = reply_after(fake, VOLKOVA, sent_before + 1, "фото принято")
+    assert re.fullmatch(
+        r"Этап 22 отмечен выполненным, подтверждение «фото-\d{4}-\d\d-\d\d-\d{4}\.jpg» сохранено\.", photo_saved.text
+    )
+    assert world.recorded("photos")
+
+    # /мои: overdue and this week's stages with buttons; a blocked stage is explained, not recorded.
+    sent_before = len(fake.sent_to(VOLKOVA))
+    fake.message(VOLKOVA, "/мои")
+    mine = reply_after(fake, VOLKOVA, sent_before, "ответ на /мои")
+    assert "Мои этапы — Волкова Л.А." in mine.text and "10 «Выдать коды" in mine.text and "ждёт этапов 30" in mine.text
+    blocked = fake.press(VOLKOVA, mine, mine.button("✅ 31")["callback_data"])
+    answer = answer_of(fake, blocked)
+    assert answer["show_alert"] in (True, "true") and "заблокирован" in answer["text"]
+    assert not world.recorded("summary")
+    sent_before = len(fake.sent_to(VOLKOVA))
+    fake.message(VOLKOVA, "/сегодня")
+    assert "На сегодня сроков нет." in reply_after(fake, VOLKOVA, sent_before, "ответ на /сегодня").text
+    fake.message(VOLKOVA, "/ПОМОЩЬ")
+    help_text = reply_after(fake, VOLKOVA, sent_before + 1, "ответ на /помощь").text
+    assert "/мои" in help_text and "Волкова Л.А." in help_text and "/просрочено" not in help_text
+
+    # The roadmap's own contact: Петрова answers from her chat.
+    review = reminder(fake, PETROVA, "30")
+    assert (
+        answer_of(fake, fake.press(PETROVA, review, review.button("✅")["callback_data"]))["text"]
+        == "Этап 30 отмечен выполненным."
+    )
+    assert world.done_events("review")[0]["payload"]["by"] == "petrova"
+
+    # /просрочено: for supervisors only.
+    fake.message(TOROPKINA, "/просрочено")
+    overdue = reply_after(fake, TOROPKINA, 1, "ответ на /просрочено")
+    assert overdue.text.startswith("Просрочено — «Выгрузка и отчёты СПТ»") and "10 «Выдать коды" in overdue.text
+    sent_before = len(fake.sent_to(VOLKOVA))
+    fake.message(VOLKOVA, "/overdue")
+    assert "для руководителей" in reply_after(fake, VOLKOVA, sent_before, "отказ в /просрочено").text
+
+    # /stop: unlinked, audited; the chat is a stranger again.
+    fake.message(VOLKOVA, "/stop")
+    assert "Чат отвязан" in reply_after(fake, VOLKOVA, sent_before + 1, "ответ на /stop").text
+    unlinked = [e["payload"] for e in world.history() if e["action"] == "telegram.unlinked"]
+    assert unlinked == [{"person": "volkova", "chat": str(VOLKOVA), "via": "stop"}]
+    codes = reminder(fake, VOLKOVA, "10")
+    late = fake.press(VOLKOVA, codes, codes.button("✅")["callback_data"])
+    assert "больше не привязан" in answer_of(fake, late)["text"]
+    assert not world.recorded("codes")
+    assert world.cli("audit", "verify").returncode == 0  # the bot's events are links of the same chain
+    chats = world.cli("telegram", "chats", "tg-roadmap").stdout
+    assert "toropkina" in chats and "volkova" not in chats
+    assert TOKEN not in world.bot_log() and TOKEN.split(":")[1] not in world.bot_log()
+    for stored in world.home.glob("cyclogram.db*"):  # the database, its WAL: no token, no link code
+        assert TOKEN.split(":")[1].encode() not in stored.read_bytes() and code[1].encode() not in stored.read_bytes()
+
+
+def test_the_bot_killed_between_recording_and_acknowledging_records_once(world: World) -> None:
+    fake = world.fake
+    first = world.start_bot()
+    world.link("volkova", VOLKOVA)
+    world.cli("remind", "tg-roadmap", "--as-of", DAY)
+    codes = reminder(fake, VOLKOVA, "10")
+
+    fake.stall("answerCallbackQuery")  # the bot records, then hangs answering the button
+    press = fake.press(VOLKOVA, codes, codes.button("✅")["callback_data"])
+    wait(lambda: world.recorded("codes"), "выполнение записано")
+    assert not fake.confirmed(press)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    fake.replay(press)  # Telegram delivers it again: it never saw the acknowledgement
+    fake.release()
+
+    world.start_bot()
+    assert wait(lambda: [a for a in fake.answered(press) if a.get("text") == "Уже учтено."], "повтор отвечен")
+    wait(lambda: fake.confirmed(press), "обновление подтверждено")
+    assert press["update_id"] + 1 in fake.offsets  # the restarted bot resumed from the database
+    assert len(world.done_events("codes")) == 1
+    assert world.status()["codes"]["status"] in ("done", "done_late")
+
+
+def test_the_webhook_instead_of_polling(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cyclogram import app
+    from cyclogram.bot import chats
+    from cyclogram.bot.webhook import secret_path, secret_token
+    from cyclogram.store import open_store
+    from cyclogram.tracker import Tracker
+    from cyclogram.web import WebContext, create_app
+
+    for key, value in world.env().items():
+        if key.startswith("CYCLOGRAM_"):
+            monkeypatch.setenv(key, value)
+    tracker = Tracker(open_store(world.database), world.home / "evidence")
+    context = WebContext(tracker, app.web_key(), "https://cyclogram.school12.example")
+    fake = world.fake
+    with AppServer(create_app(context, quiet=True)) as site:
+        world.cli("telegram", "webhook", "set", "--base-url", site.url)
+        assert fake.webhook == {
+            "url": f"{site.url}/telegram/webhook/{secret_path(context.key)}",
+            "secret_token": secret_token(context.key),
+        }
+        refused = world.cli("bot", code=1)
+        assert "вебхук" in refused.stderr and "cyclogram telegram webhook delete" in refused.stderr
+        assert "Вебхук:" in world.cli("telegram", "webhook", "info").stdout
+
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token(context.key)}
+        url = fake.webhook["url"]
+        invitation = chats.invite(tracker, "tg-roadmap", "volkova", "zavuch")
+        start = fake.message(VOLKOVA, f"/start {invitation.code}")
+        with httpx.Client(timeout=60) as client:
+            assert client.post(url, json=start).status_code == 403
+            assert client.post(url, json=start, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}).status_code == 403
+            assert client.post(url.rsplit("/", 1)[0] + "/0123456789abcdef", json=start, headers=headers).status_code == 404
+            assert client.post(url, content=b"not json", headers=headers).status_code == 400
+            assert client.post(url, json=start, headers=headers).status_code == 200
+            assert "Готово! Этот чат привязан" in reply_after(fake, VOLKOVA, 0, "ответ через вебхук").text
+
+            world.cli("remind", "tg-roadmap", "--as-of", DAY)
+            upload = reminder(fake, VOLKOVA, "20")
+            press = fake.press(VOLKOVA, upload, upload.button("✅")["callback_data"])
+            for _ in range(2):  # Telegram retried the same update
+                assert client.post(url, json=press, headers=headers).status_code == 200
+        assert [a["text"] for a in fake.answered(press)] == ["Этап 20 отмечен выполненным.", "Уже учтено."]
+        assert len(world.done_events("upload")) == 1
+        world.cli("telegram", "webhook", "delete")
+        assert fake.webhook == {}
+    tracker.store.close()
+
+
+def test_connect_telegram_from_the_person_pages(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cyclogram import app, users
+    from cyclogram.links import Links
+    from cyclogram.store import open_store
+    from cyclogram.tracker import Tracker
+    from cyclogram.web import WebContext, create_app
+
+    for key, value in world.env().items():
+        if key.startswith("CYCLOGRAM_"):
+            monkeypatch.setenv(key, value)
+    store = open_store(world.database)
+    tracker = Tracker(store, world.home / "evidence")
+    users.add(store, "zavuch@school.example", "Торопкина А.А.", "editor", "editor-password-1", "setup")
+    users.add(store, "viewer@school.example", "Наблюдатель", "viewer", "viewer-password-1", "setup")
+    context = WebContext(tracker, app.web_key(), "https://cyclogram.school12.example")
+    with AppServer(create_app(context, quiet=True, https=False)) as site:
+
+        def signed_in(email: str, password: str) -> httpx.Client:
+            client = httpx.Client(base_url=site.url, timeout=60)
+            form = client.get("/signin").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert csrf
+            client.post("/signin", data={"csrf": csrf[1], "email": email, "password": password, "next": "/"})
+            return client
+
+        editor = signed_in("zavuch@school.example", "editor-password-1")
+        page = editor.get("/r/tg-roadmap/people/volkova").text
+        assert 'id="my-telegram"' in page and "Подключить Telegram" in page
+        csrf = re.search(r'id="telegram-form".*?name="csrf" value="([^"]+)"', page, re.S)
+        assert csrf
+        shown = editor.post("/r/tg-roadmap/people/volkova/telegram", data={"csrf": "wrong"})
+        assert shown.status_code == 403
+        shown = editor.post("/r/tg-roadmap/people/volkova/telegram", data={"csrf": csrf[1]})
+        assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+        code = DEEP_LINK.search(shown.text)
+        assert code and 'id="telegram-deep-link"' in shown.text
+
+        viewer = signed_in("viewer@school.example", "viewer-password-1")
+        assert 'id="telegram-form"' not in viewer.get("/r/tg-roadmap/people/volkova").text
+        assert viewer.post("/r/tg-roadmap/people/volkova/telegram", data={"csrf": "x"}).status_code == 403
+
+        own = Links(tracker, context.key, site.url).issue("tg-roadmap", "petrova").url
+        own_path = "/" + own.split("/", 3)[3]
+        anonymous = httpx.Client(base_url=site.url, timeout=60)
+        own_page = anonymous.get(own_path).text
+        own_csrf = re.search(r'id="telegram-form".*?name="csrf" value="([^"]+)"', own_page, re.S)
+        assert own_csrf
+        mine = anonymous.post(own_path + "/telegram", data={"csrf": own_csrf[1]})
+        assert mine.status_code == 200 and DEEP_LINK.search(mine.text)
+        assert anonymous.post("/p/forged.token/telegram", data={"csrf": own_csrf[1]}).status_code == 404
+
+        world.start_bot()
+        world.fake.message(VOLKOVA, f"/start {code[1]}")
+        wait(lambda: world.fake.sent_to(VOLKOVA), "ответ на /start")
+        assert "чатов: 1" in editor.get("/r/tg-roadmap/people/volkova").text
+        invited = [e for e in world.history() if e["action"] == "telegram.invited"]
+        assert [e["actor"] for e in invited][:1] == ["zavuch@school.example"] and invited[1]["actor"].startswith("link:")
+    store.close()
+
+
+# --- the pieces, in-process -------------------------------------------------------------------------
+
+
+def test_buttons_are_signed_and_small() -> None:
+    from cyclogram.bot.cards import DONE, EVIDENCE, button_data, read_button
+
+    key = b"k" * 32
+    data = button_data(key, DONE, 2_147_483_647, 7)
+    assert len(data.encode()) <= 64
+    press = read_button(key, data)
+    assert press is not None and (press.action, press.card_id, press.index) == (DONE, 2_147_483_647, 7)
+    assert read_button(key, button_data(key, EVIDENCE, 5, 0)) is not None
+    body, mac = data.rsplit(":", 1)
+    for forged in (body.replace("2147483647", "2147483646") + ":" + mac, f"{body}:{'A' * len(mac)}", "x:1:0:abc", "", "d:1:0"):
+        assert read_button(key, forged) is None
+    assert read_button(b"other key".ljust(32), data) is None
+
+
+def test_outbox_sends_each_chat_once_and_gives_up_on_an_unlinked_chat(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cyclogram import app, outbox, reminding
+    from cyclogram.bot import chats, updates
+    from cyclogram.store import open_store
+    from cyclogram.tracker import Tracker
+
+    for key, value in world.env().items():
+        if key.startswith("CYCLOGRAM_"):
+            monkeypatch.setenv(key, value)
+    tracker = Tracker(open_store(world.database), world.home / "evidence")
+    secrets = app.secrets()
+    # Петрова's roadmap contact is 7770001; a linked chat with the same id adds no second message.
+    invitation = chats.invite(tracker, "tg-roadmap", "petrova", "zavuch")
+    chats.redeem(tracker, invitation.code, str(PETROVA), updates.claim(1, "link"), bad_code="?")
+    invitation = chats.invite(tracker, "tg-roadmap", "volkova", "zavuch")
+    chats.redeem(tracker, invitation.code, str(VOLKOVA), updates.claim(2, "link"), bad_code="?")
+    report = reminding.remind(tracker, "tg-roadmap", dt.date(2024, 10, 14), secrets, send=False)
+    assert sorted((o.person, o.channel.key) for o in report.outgoing if o.person == "petrova") == [("petrova", "telegram")]
+    assert {o.channel.key for o in report.outgoing if o.person == "volkova"} == {f"telegram:{VOLKOVA}"}
+    assert report.queued is not None and report.queued.queued == 5
+
+    world.fake.blocked.add(PETROVA)
+    chats.unlink_person(tracker, "tg-roadmap", "volkova", "zavuch")  # after queueing, before sending
+    sent = outbox.dispatch(tracker.store, secrets)
+    assert (sent.sent, sent.failed, sent.retrying) == (0, 5, 0)
+    failed = outbox.list_outbox(tracker.store, "failed")
+    assert all(row.attempts == 1 for row in failed)
+    assert {row.last_error.split(":")[0] for row in failed if row.person == "volkova" and row.last_error} == {
+        f"чат {VOLKOVA} отвязан от volkova (/stop)"
+    }
+    assert all("заблокирован" in (row.last_error or "") for row in failed if row.person == "petrova")
+    assert all(TOKEN not in (row.last_error or "") for row in failed)
+    assert world.fake.sent_to(VOLKOVA) == []
+    tracker.store.close()
+
+
+def test_only_the_responsible_may_mark_and_errors_never_show_the_token(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiogram.exceptions import TelegramNetworkError
+    from aiogram.methods import GetMe
+
+    from cyclogram import app
+    from cyclogram.bot import answering, cards, chats, updates
+    from cyclogram.bot.client import explain
+    from cyclogram.bot.context import BotContext
+    from cyclogram.store import open_store
+    from cyclogram.tracker import Tracker
+
+    for key, value in world.env().items():
+        if key.startswith("CYCLOGRAM_"):
+            monkeypatch.setenv(key, value)
+    tracker = Tracker(open_store(world.database), world.home / "evidence")
+    secrets = app.secrets()
+    ctx = BotContext(tracker, secrets, app.web_key(secrets), None, TOKEN)
+    invitation = chats.invite(tracker, "tg-roadmap", "toropkina", "zavuch")
+    chats.redeem(tracker, invitation.code, str(TOROPKINA), updates.claim(1, "link"), bad_code="?")
+    # A card (as after a new roadmap version moved the stage to someone else) for Торопкина about stage 10.
+    card = cards.create(
+        tracker.store,
+        roadmap_id="tg-roadmap",
+        person="toropkina",
+        chat_id=str(TOROPKINA),
+        items=[cards.Item("codes", number="10")],
+        body="…",
+    )
+    answer = answering.press(ctx, str(TOROPKINA), cards.button_data(ctx.key, cards.DONE, card.id, 0), 2)
+    assert answer.text == "Отметить этап 10 может только ответственный: Волкова Л.А." and answer.alert
+    assert not world.recorded("codes")
+    # The same update again finds it processed: a read-only refusal still leaves the guard unused.
+    assert not updates.processed(tracker.store, 2)
+
+    error = TelegramNetworkError(GetMe(), f"Cannot connect to {world.api_url}/bot{TOKEN}/getMe")
+    text = explain(error, TOKEN)
+    assert TOKEN not in text and TOKEN.split(":")[1] not in text and "нет связи с Telegram" in text
+    tracker.store.close()
