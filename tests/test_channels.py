@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -106,7 +105,7 @@ def http_receiver():
 # --- email over a real SMTP server -----------------------------------------------------------------
 
 
-def test_email_through_local_smtp_server(smtp_server, tmp_path):
+def test_email_through_local_smtp_server(smtp_server, tmp_path, monkeypatch):
     port, handler = smtp_server
     env = {"CYCLOGRAM_SECRET_SMTP": f"mailto://127.0.0.1:{port}?from=Школа <school@example.org>&mode=insecure"}
     channels, problems = person_channels("volkova", person(email="volkova@school12.example"), secrets_from(env, tmp_path))
@@ -117,13 +116,20 @@ def test_email_through_local_smtp_server(smtp_server, tmp_path):
 
     subject = "Напоминание: отчёт по ЕМ СПТ до 15 октября"
     html = "<p>Здравствуйте, Людмила Александровна!</p><p>Срок — <b>15 октября</b>.</p>"
-    started = time.monotonic()
+    # Apprise throttles per plugin instance (~5.5 s between sends): each message must get its own.
+    instances: list[object] = []
+
+    class Counted(apprise.Apprise):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            instances.append(self)
+
+    monkeypatch.setattr(apprise, "Apprise", Counted)
     first = send(channel, subject, html, "Здравствуйте!", "Срок 15 октября", headers={"X-Cyclogram-Key": "spt/report/1"})
     second = send(channel, subject, html, "Здравствуйте!", "Срок 15 октября", headers={"X-Cyclogram-Key": "spt/report/2"})
-    elapsed = time.monotonic() - started
     assert first.ok and second.ok, (first, second)
     assert first.error is None
-    assert elapsed < 3, f"two sends took {elapsed:.1f} s: Apprise throttling is back"
+    assert len(instances) == 2 and instances[0] is not instances[1], "one Apprise instance reused: throttling is back"
 
     assert len(handler.messages) == 2  # one message per send
     keys = []
@@ -463,9 +469,7 @@ def test_a_silent_server_is_cut_off_by_the_timeout():
             "a@example.org",
             f"mailto://school:Pw0rdPw0rd@127.0.0.1:{port}?from=s@example.org&mode=insecure&to=a%40example.org&format=html",
         )
-        started = time.monotonic()
-        result = send(channel, "Тема", "<p>x</p>", "x", "x", timeout=1)
-        assert time.monotonic() - started < 5
+        result = send(channel, "Тема", "<p>x</p>", "x", "x", timeout=1)  # the message below says the timeout fired
     assert result.ok is False
     assert "истекло время ожидания" in (result.error or "") and "Pw0rdPw0rd" not in (result.error or "")
 

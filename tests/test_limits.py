@@ -92,7 +92,7 @@ def assert_refused(run: Run, words: str) -> None:
 def test_dev_zero_is_refused_without_reading(tmp_path: Path) -> None:
     run = run_bounded(tmp_path, "validate", "/dev/zero")
     assert_refused(run, "это не обычный файл (устройство, канал или папка): это устройство")
-    assert run.seconds < 1 and run.max_rss_mb < 100, run
+    assert run.max_rss_mb < 100, run  # time: bench/bench_limits.py (no timing assertions in tests)
 
 
 def test_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_alias_bomb_gets_one_message_fast(tmp_path: Path) -> None:
     run = run_bounded(tmp_path, "validate", str(path))
     assert_refused(run, "якоря и ссылки YAML (&имя, *имя) в дорожной карте не поддерживаются")
     assert run.output.count("не поддерживаются") == 1, run.output
-    assert run.seconds < 1 and run.max_rss_mb < 100, run
+    assert run.max_rss_mb < 100, run  # time: bench/bench_limits.py (no timing assertions in tests)
 
 
 # --- long chains ---------------------------------------------------------------------------------
