@@ -8,7 +8,9 @@
   (~5.5 s for email) does not serialize a thousand emails — and records each outcome in its own
   transaction: `sent` only after Apprise reports success; a failure goes back to `pending` with an
   exponential back-off, and to `failed` after `max_attempts`. A dispatcher killed mid-send leaves
-  its claims `sending`; once the lease expires another run takes them over.
+  its claims `sending`; once the lease expires another run takes them over. The report ends with
+  what is still waiting (`Waiting`: back-offs and later sending hours, with the earliest time), so
+  a run after an outage never says just "sent 0"; `ignore_backoff` (`dispatch --now`) retries now.
 * Exactly once, as far as it can be had with SMTP: two dispatchers never claim the same message;
   SIGTERM/SIGINT stop a dispatcher cleanly (in-flight messages finished and recorded, the rest
   released). Only a hard kill (SIGKILL, power loss) between the server's "250 OK" and our commit
@@ -322,6 +324,46 @@ class DispatchReport:
     retrying: int = 0  # failed this time, will be retried
     lost_lease: int = 0
     errors: list[str] = field(default_factory=list)
+    waiting: Waiting | None = None  # what is left in the queue after the run (`waiting`)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Messages left pending after a dispatch, so "Отправлено: 0" is never the whole story.
+
+    `retrying`: failed before and waiting out a back-off (`next_retry` the earliest attempt);
+    `scheduled`: not yet at their sending hour (`next_scheduled`). Times are UTC; `roadmap_id` is
+    the roadmap of the earliest one (so the caller can show it in that roadmap's zone).
+    """
+
+    retrying: int = 0
+    next_retry: dt.datetime | None = None
+    retry_roadmap: str | None = None
+    scheduled: int = 0
+    next_scheduled: dt.datetime | None = None
+    scheduled_roadmap: str | None = None
+
+
+def waiting(store: Store, roadmap_id: str | None = None, now: dt.datetime | None = None) -> Waiting:
+    """Pending messages not due yet at `now`: back-offs after failures and later sending hours."""
+    stamp = audit.utc_stamp(now or _now())
+    with store.read() as session:
+        query = select(OutboxRow.roadmap_id, OutboxRow.attempts, OutboxRow.next_attempt_at).where(
+            OutboxRow.status == "pending", col(OutboxRow.next_attempt_at) > stamp
+        )
+        if roadmap_id:
+            query = query.where(OutboxRow.roadmap_id == roadmap_id)
+        rows = list(session.exec(query))
+    retries = sorted((at, rid) for rid, attempts, at in rows if attempts > 0)
+    later = sorted((at, rid) for rid, attempts, at in rows if attempts == 0)
+    return Waiting(
+        retrying=len(retries),
+        next_retry=audit.parse_stamp(retries[0][0]) if retries else None,
+        retry_roadmap=retries[0][1] if retries else None,
+        scheduled=len(later),
+        next_scheduled=audit.parse_stamp(later[0][0]) if later else None,
+        scheduled_roadmap=later[0][1] if later else None,
+    )
 
 
 def worker_id() -> str:
@@ -497,7 +539,9 @@ def dispatch(
                 report.lost_lease += 1
             else:
                 setattr(report, outcome, getattr(report, outcome) + 1)
-                report.errors.append(f"{row.person} ({row.channel_key}): {error}")
+                # the error names its channel already ("почта a@b: не отправлено — …"): the address once
+                named = bool(error) and row.channel_target in (error or "")
+                report.errors.append(f"{row.person}: {error}" if named else f"{row.person} ({row.channel_key}): {error}")
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cyclogram-send") as pool:
         while stop is None or not stop.is_set():
@@ -510,6 +554,7 @@ def dispatch(
                 break
             for future in [pool.submit(work, row) for row in rows]:
                 future.result()
+    report.waiting = waiting(store, roadmap_id, clock())
     return report
 
 

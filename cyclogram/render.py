@@ -14,7 +14,8 @@ records come from `engine.status.status_records` and `plan_records` here).
 Rich is imported inside the functions that draw with it, keeping the default views quick.
 
 Statuses are shown by `engine.status.status_text`: a stage late while blocked reads "просрочен,
-ждёт этап 4 (Торопкина А.А.)" (and "просрочен, ждёт 4" in the compact line); a triggered stage with
+ждёт этап 4 (Торопкина А.А.)" (and "просрочен, ждёт 4" in the compact line), a stage done as often
+as needed "по мере необходимости, выполнен 2 раза" ("по необх., 2 р."); a triggered stage with
 several open occurrences gets one line more per occurrence under its own. History (`history_table`,
 `history_csv`) takes the auditor's entries (`cyclogram.web.audit.describe`): names, Russian kinds and
 details, local times. A dry run of reminders lists the day's reminders even when no channel can
@@ -33,7 +34,15 @@ import orjson
 
 from cyclogram.engine import russian
 from cyclogram.engine.plan import Plan, PlannedStage
-from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status, status_records, status_text
+from cyclogram.engine.status import (
+    AS_NEEDED,
+    STATUS_WORDS,
+    RoadmapStatus,
+    StageStatus,
+    Status,
+    status_records,
+    status_text,
+)
 
 KIND_WORDS = {
     "deadline": "срок",
@@ -360,6 +369,9 @@ def _short_status(row: StageStatus, plan: Plan) -> str:
     status = row.status
     if row.late_while_blocked:
         return "просрочен, ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by if b in plan.stages)
+    words = status_text(row, plan)
+    if words.startswith(AS_NEEDED):  # done as often as needed: "по необх., 2 р."
+        return f"по необх., {row.occurrences_done} р." if row.occurrences_done else "по необходимости"
     if status is Status.OVERDUE and row.days_late is not None:
         return f"просрочен {_wd(row.days_late)}"
     if status is Status.DONE_LATE and row.days_late is not None:

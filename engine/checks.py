@@ -269,12 +269,14 @@ def check_contacts(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list
     silent: list[StageRef] = []
     used_roles: dict[str, list[str]] = {}
     reachable = {key for key, person in roadmap.people.items() if person.contacts.any}
-    for ref in walk_stages(roadmap) if refs is None else refs:
+    refs = walk_stages(roadmap) if refs is None else refs
+    label = _stage_labels(refs)
+    for ref in refs:
         people: set[str] = set()
         for key in ref.stage.responsible:
             members = roadmap.roles[key].members if key in roadmap.roles else [key]
             if key in roadmap.roles:
-                used_roles.setdefault(key, []).append(ref.stage.display_number)
+                used_roles.setdefault(key, []).append(label(ref))
             people.update(members)
         responsible.update(people)
         known = any(key in roadmap.people or key in roadmap.roles for key in ref.stage.responsible)
@@ -282,7 +284,7 @@ def check_contacts(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list
             silent.append(ref)
     issues = _empty_roles(roadmap, used_roles)
     if silent:
-        numbers = ", ".join(ref.stage.display_number for ref in silent[:MAX_LISTED])
+        numbers = ", ".join(label(ref) for ref in silent[:MAX_LISTED])
         more = f" и ещё {len(silent) - MAX_LISTED}" if len(silent) > MAX_LISTED else ""
         issues.append(
             PlanIssue(
@@ -302,6 +304,24 @@ def check_contacts(roadmap: Roadmap, refs: list[StageRef] | None = None) -> list
                 )
             )
     return issues
+
+
+def _stage_labels(refs: list[StageRef]) -> Callable[[StageRef], str]:
+    """A stage as a warning names it: its document number, with its section's number when the
+    number repeats (tables that restart at 1 in each section: "1 (раздел 2.)")."""
+    seen: dict[str, int] = {}
+    for ref in refs:
+        seen[ref.stage.display_number] = seen.get(ref.stage.display_number, 0) + 1
+
+    def label(ref: StageRef) -> str:
+        number = ref.stage.display_number
+        if seen[number] < 2:
+            return number
+        section = ref.sections[-1] if ref.sections else None
+        where = (section.number or section.title) if section is not None else None
+        return f"{number} (раздел {where})" if where else f"{number} (id {ref.stage.id})"
+
+    return label
 
 
 def _placeholder(ref: StageRef) -> bool:

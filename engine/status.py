@@ -38,7 +38,9 @@ The rules, and why:
   `engine.plan`); the row is about the earliest open one, and every open occurrence is judged on its
   own in `RoadmapStatus.open_occurrences` (for the status display and for reminders). An occurrence
   without a due date ("по мере необходимости", an open-ended window) is OPEN and never overdue;
-  a triggered stage without any trigger yet is UNSCHEDULED.
+  a triggered stage without any trigger yet is UNSCHEDULED. A triggered stage without `within`
+  ("по мере необходимости") reads so in `status_text` whatever its status, with how many times it
+  was done ("по мере необходимости, выполнен 2 раза"): one completion does not finish it.
 * **Optional stages** (`optional: true`) are OPTIONAL until activated (`engine.tracking.Activation`):
   listed with their dates, never overdue, never blocking the stages after them; once activated they
   are judged like any other stage. A completion makes one DONE whether or not it was activated.
@@ -60,6 +62,7 @@ from zoneinfo import ZoneInfo
 from cyclogram.engine.gcpause import gc_paused
 from cyclogram.engine.model import DEFAULT_LEAD, Roadmap, Stage
 from cyclogram.engine.plan import Occurrence, Plan, PlannedStage, compute_plan, replan
+from cyclogram.engine.russian import plural
 from cyclogram.engine.tracking import (
     Activation,
     Completion,
@@ -458,9 +461,18 @@ def waiting_text(blocked_by: Iterable[str], plan: Plan) -> str:
     return f"ждёт {'этап' if len(parts) == 1 else 'этапы'} {', '.join(parts)}"
 
 
+AS_NEEDED = "по мере необходимости"
+
+
 def status_text(row: StageStatus, plan: Plan) -> str:
-    """The status in words; late while blocked says what it waits for (see module docstring)."""
+    """The status in words; late while blocked says what it waits for, a stage done as often as
+    needed says so and how many times (see module docstring)."""
     word = STATUS_WORDS[row.status]
+    planned = plan.stages.get(row.stage_id)
+    as_needed = planned is not None and planned.stage.trigger is not None and planned.stage.within is None
+    if as_needed and row.status in (Status.UNSCHEDULED, Status.OPEN, Status.DONE, Status.DONE_LATE):
+        done = row.occurrences_done
+        return AS_NEEDED + (f", выполнен {done} {plural(done, 'раз', 'раза', 'раз')}" if done else "")
     return f"{word}, {waiting_text(row.blocked_by, plan)}" if row.late_while_blocked else word
 
 

@@ -238,6 +238,35 @@ def _reason(lines: list[tuple[int, str]]) -> str:
     return "; ".join(picked)
 
 
+# Apprise and the servers behind it answer in English; each known cause gets a Russian lead-in
+# (the original text follows it, for whoever has to look further).
+_LEAD_INS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), words)
+    for pattern, words in (
+        (r"auth|535|534|username and password|credentials|unauthori[sz]ed|\b401\b", "сервер не принял логин или пароль"),
+        (r"connection refused|errno 111", "сервер отклонил соединение (не запущен или закрыт порт)"),
+        (
+            r"name or service not known|nodename nor servname|name resolution|getaddrinfo|errno -[23]\b",
+            "адрес сервера не найден (DNS)",
+        ),
+        (r"timed out|timeout", "сервер не ответил вовремя"),
+        (r"network is unreachable|no route to host", "нет сети до сервера"),
+        (r"ssl|tls|certificate", "ошибка защищённого соединения (SSL/TLS)"),
+        (r"chat not found|forbidden|blocked|\b403\b", "получатель не найден или заблокировал отправителя"),
+        (r"connection|socket", "нет соединения с сервером"),
+    )
+)
+
+
+def lead_in(reason: str) -> str:
+    """A Russian sentence for an English error from Apprise or a server ("Connection refused" →
+    «сервер отклонил соединение …»); the caller keeps the original after it."""
+    for pattern, words in _LEAD_INS:
+        if pattern.search(reason):
+            return words
+    return "сервис ответил ошибкой"
+
+
 def _validate(url: str) -> tuple[apprise.Apprise | None, str]:
     """Check a URL with Apprise, without any network access. Returns (Apprise with it, reason)."""
     notifier = apprise.Apprise()
@@ -499,7 +528,7 @@ def send(
         else:
             message = f"{channel.describe()}: не отправлено"
         if reason:
-            message += f": {reason}"
+            message += f" — {lead_in(reason)}: {reason}"
         return SendResult(False, _clip(redact(message, known)))
     except Exception as exc:  # noqa: BLE001 - send() reports, it never raises
         return SendResult(False, _clip(redact(f"{channel.describe()}: ошибка при отправке: {type(exc).__name__}: {exc}", known)))

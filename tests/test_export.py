@@ -156,8 +156,9 @@ def test_pdf_html_repeats_the_header_and_escapes_text(document: exporting.Append
 # --- round trips ----------------------------------------------------------------------------------------------
 
 
-def _facts(plan) -> list[tuple[str | None, dt.date | None]]:
-    return [(p.stage.number, p.due) for p in plan.stages.values()]
+def _facts(plan) -> list[tuple[str | None, str, dt.date | None, dt.date | None]]:
+    """Every stage's number, title, start and due date, in order: the plan, compared date for date."""
+    return [(p.stage.number, " ".join(p.stage.title.split()), p.start, p.due) for p in plan.stages.values()]
 
 
 @pytest.mark.parametrize("source", [SPT, BOBROVSKY], ids=lambda p: p.name)
@@ -173,12 +174,13 @@ def test_round_trip_of_hand_written_roadmaps(source: Path, kind: str, tmp_path: 
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_round_trip_of_imported_seeds(name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["docx", "xlsx"])
+def test_round_trip_of_imported_seeds(name: str, kind: str, tmp_path: Path) -> None:
     (first,) = import_document(seed_path(name), tmp_path / "first.yaml")
     first.path.write_text(first.text, encoding="utf-8")
     assert first.checked.plan is not None
-    path = tmp_path / "export.docx"
-    path.write_bytes(exporting.render(_appendix(first.path), "docx"))
+    path = tmp_path / f"export.{kind}"
+    path.write_bytes(exporting.render(_appendix(first.path), kind))
     (again,) = import_document(path, tmp_path / "again.yaml")
     assert again.checked.plan is not None
     assert _facts(again.checked.plan) == _facts(first.checked.plan)
@@ -209,3 +211,33 @@ def test_command_exports_each_format(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "не загружена" in missing.stderr
     (back,) = import_document(tmp_path / "appendix.docx", tmp_path / "back.yaml")
     assert back.stages == 28
+
+
+def test_recurring_and_windows_in_the_appendix_and_back(tmp_path: Path) -> None:
+    """A weekly stage's computed cell says how many periods and from when to when (not 52 ranges);
+    a stage with several windows lists them; both come back the same through Word."""
+    source = tmp_path / "plan.txt"
+    source.write_text(
+        "План работы на 2024-2025 учебный год\n\n"
+        "№\tМероприятия\tСроки\tОтветственные\n"
+        "1.\tОтчёт\tеженедельно по пятницам\tТоропкина А.А.\n"
+        "2.\tСовещание\tраз в четверть\tТоропкина А.А.\n"
+        "3.\tДиагностика\tноябрь 2024, март – апрель 2025\tТоропкина А.А.\n",
+        encoding="utf-8",
+    )
+    (first,) = import_document(source, tmp_path / "first.yaml")
+    first.path.write_text(first.text, encoding="utf-8")
+    document = _appendix(first.path)
+    rows = {row.number: row for row in document.rows if row.kind == "stage"}
+    assert rows["1."].computed == "52 срока: с 06.09.2024 по 29.08.2025"
+    assert rows["2."].computed.count(";") == 3  # four quarters, each listed
+    assert rows["3."].computed == "ноябрь 2024: 01.11.2024 – 30.11.2024; март – апрель 2025: 01.03.2025 – 30.04.2025"
+    path = tmp_path / "export.docx"
+    path.write_bytes(exporting.render(document, "docx"))
+    (again,) = import_document(path, tmp_path / "again.yaml")
+    assert again.checked.plan is not None and first.checked.plan is not None
+
+    def occurrences(plan) -> list[list[tuple[dt.date | None, dt.date | None]]]:
+        return [[(o.start, o.due) for o in p.occurrences] for p in plan.stages.values()]
+
+    assert occurrences(again.checked.plan) == occurrences(first.checked.plan)

@@ -245,8 +245,8 @@ def test_temkino_cleans_html_and_reads_the_order(texts) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_goal_share_of_deadlines_and_responsible_cells(documents, name: str, capsys) -> None:
     """Per document: the share of deadline phrases understood structurally and of responsible cells
-    resolved, in the text and in Word; fails below 95 % and prints what was missed."""
-    for kind in ("txt", "docx"):
+    resolved, in the text, in Word and in Excel; fails below 95 % and prints what was missed."""
+    for kind in ("txt", "docx", "xlsx"):
         stats = combined(imported(documents[(name, kind)]))
         deadlines = stats.structural / stats.deadlines
         people = stats.resolved / stats.responsible
@@ -346,6 +346,21 @@ def test_split_exams_and_tables_make_separate_roadmaps(tmp_path: Path) -> None:
     assert oge["1.2."] == dt.date(2025, 3, 1)
 
 
+def test_split_exams_alone_puts_a_table_without_exams_into_each_roadmap(tmp_path: Path) -> None:
+    """`--split-exams` on a document whose second table has no ЕГЭ/ОГЭ sub-columns: two roadmaps,
+    each with that table's items — not a third roadmap with the whole document."""
+    source = write_exams_docx(tmp_path / "gia.docx", second_table=True)
+    result = run("import", str(source), "--split-exams")
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.name for p in tmp_path.glob("*.yaml"))
+    assert written == ["gia-ege.yaml", "gia-oge.yaml"], written
+    assert "gia-ege.yaml: 7 этапов" in result.stdout and "gia-oge.yaml: 6 этапов" in result.stdout
+    for name in written:
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "Провести итоговое собеседование" in text
+        assert run("validate", str(tmp_path / name)).returncode == 0
+
+
 # --- the command ----------------------------------------------------------------------------------------------------
 
 
@@ -366,6 +381,26 @@ def test_command_writes_the_file_prints_the_summary_and_strict_fails(tmp_path: P
     checked = run("validate", str(written))
     assert checked.returncode == 0, checked.stdout
     assert run("plan", str(written)).returncode == 0
+
+
+def test_import_path_loads_no_heavy_packages(tmp_path: Path) -> None:
+    """`cyclogram import` stays under a second as a process: it never loads WeasyPrint (export
+    only), Prefect (the daily tick), SQLAlchemy (the store) or the holidays package (the calendar is
+    built in); a text file needs neither python-docx nor openpyxl."""
+    source = tmp_path / "spt.txt"
+    source.write_bytes(seed_path(SPT).read_bytes())
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['cyclogram', 'import', {str(source)!r}, '-o', {str(tmp_path / 'spt.yaml')!r}]\n"
+        "try:\n    runpy.run_module('cyclogram', run_name='__main__')\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stderr.split())
+    assert "cyclogram" in loaded
+    assert not loaded & {"weasyprint", "prefect", "sqlalchemy", "sqlmodel", "holidays", "docx", "openpyxl", "jinja2"}
 
 
 def test_command_refuses_what_it_cannot_read(tmp_path: Path) -> None:
@@ -411,6 +446,83 @@ def test_unreadable_responsible_is_a_review_item_and_counted(tmp_path: Path) -> 
     assert any("срок не распознан" in m for m in messages)
     assert any("срок в документе не указан" in m for m in messages)
     assert any("ответственный в документе не указан" in m for m in messages)
+
+
+def test_header_wordings_and_lists_of_windows(tmp_path: Path) -> None:
+    """Columns named the other ways schools name them (extra columns kept as notes), and a list of
+    windows or of dates in one cell: `windows:`, one occurrence each, nothing dropped."""
+    source = tmp_path / "plan.txt"
+    source.write_text(
+        "План работы на 2024-2025 учебный год\n\n"
+        "№ п/п\tВиды работ\tДата проведения\tУровень ответственности\tФорма отчётности\tУправленческие решения\tУчастники\tПримечание\n"
+        "1.\tСовещание\t12 сент. 2024 г. (четверг)\tДиректор ОУ\tПротокол\tПриказ\tПедагоги\tВ актовом зале\n"
+        "2.\tДиагностика\tноябрь 2024, март – апрель 2025\tТоропкина А.А., заместитель директора\tСправка\t\t\t\n"
+        "3.\tКонтрольные срезы\t15.10.2024, 17.12.2024\tО.Н. Симонова\t\t\t\t\n"
+        "4.\tОтветы на запросы\tВ течение 2 рабочих дней со дня получения запроса\tО.Н. Симонова\t\t\t\t\n"
+        "5.\tОтчёт\tежемесячно к 25 числу\tО.Н. Симонова\t\t\t\t\n",
+        encoding="utf-8",
+    )
+    result = only(source)
+    assert result.draft.stats.structural == 5
+    roadmap = result.checked.roadmap
+    assert roadmap is not None
+    stages = {ref.stage.number: ref.stage for ref in walk_stages(roadmap)}
+    assert stages["1."].document == "Протокол" and stages["1."].expected_result == "Приказ"
+    assert stages["1."].notes is not None and "Педагоги" in stages["1."].notes and "В актовом зале" in stages["1."].notes
+    assert "windows: [ноябрь 2024, март 2025 – апрель 2025]" in result.text
+    assert "windows: [2024-10-15, 2024-12-17]" in result.text
+    assert not any("несколько сроков" in r.message for r in result.reviews)
+    assert result.checked.plan is not None
+    planned = {p.stage.number: p for p in result.checked.plan.stages.values()}
+    assert [(o.start, o.due) for o in planned["2."].occurrences] == [
+        (dt.date(2024, 11, 1), dt.date(2024, 11, 30)),
+        (dt.date(2025, 3, 1), dt.date(2025, 4, 30)),
+    ]
+    assert [o.due for o in planned["3."].occurrences] == [dt.date(2024, 10, 15), dt.date(2024, 12, 17)]
+    assert stages["4."].trigger == "В течение 2 рабочих дней со дня получения запроса"
+    assert "within: 2wd" in result.text
+    assert not roadmap.events  # an outside request is a trigger, not an event without dates
+    assert stages["5."].recurring is not None and stages["5."].recurring.day == 25
+
+
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [
+        ("№", "number"),
+        ("№ п/п", "number"),
+        ("Мероприятия", "title"),
+        ("Задачи", "title"),
+        ("Наименование мероприятия", "title"),
+        ("Меры", "title"),
+        ("Виды работ", "title"),
+        ("Содержание работы", "title"),
+        ("Сроки", "deadline"),
+        ("Срок", "deadline"),
+        ("Дата проведения", "deadline"),
+        ("Сроки реализации", "deadline"),
+        ("Сроки выполнения", "deadline"),
+        ("Ответственный", "responsible"),
+        ("Ответственные (исполнители)", "responsible"),
+        ("Исполнители", "responsible"),
+        ("Уровень ответственности", "responsible"),
+        ("Ответственные за выполнение мероприятий", "responsible"),
+        ("Документ", "document"),
+        ("Вид подтверждающего документа", "document"),
+        ("Форма отчётности", "document"),
+        ("Ожидаемый результат", "result"),
+        ("Управленческие решения", "result"),
+        ("Участники", "participants"),
+        ("Примечание", "notes"),
+        ("Срок (расчётный)", "computed"),
+        ("Отметка о выполнении", "status"),
+        ("1. Нормативно-правовое обеспечение", None),
+    ],
+)
+def test_header_cells_by_any_wording(header: str, role: str | None) -> None:
+    from cyclogram.importing.columns import role_of
+
+    found = role_of(header)
+    assert (found.value if found else None) == role
 
 
 # --- pieces ---------------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from cyclogram.importing.deadlines import (
     Scheduled,
     Shift,
     Trigger,
+    Windows,
 )
 
 YEAR = dl.SchoolYear(2024)  # 1 Sep 2024 – 31 Aug 2025
@@ -29,6 +30,7 @@ YEAR = dl.SchoolYear(2024)  # 1 Sep 2024 – 31 Aug 2025
 CASES: list[tuple[str, str, object]] = [
     # dates, with every way documents write them
     ("до 01.09.2024г.", "до даты", Fixed(Day(1, 9, 2024))),
+    ("30 сентября (1 этап)", "до даты", Fixed(Day(30, 9, 2024, inferred=True))),
     ("До 18.10.2024", "до даты", Fixed(Day(18, 10, 2024))),
     ("20.09.2024г.", "до даты", Fixed(Day(20, 9, 2024))),
     ("20.09.2024 (пятница)", "до даты", Fixed(Day(20, 9, 2024, weekday=4))),
@@ -69,6 +71,7 @@ CASES: list[tuple[str, str, object]] = [
     ("второй рабочий понедельник мая", "первая среда декабря", Fixed(Nth("второй рабочий понедельник мая"))),
     # repeated
     ("ежемесячно", "ежемесячно", Recurring("month")),
+    ("ежемесячно к 25 числу", "ежемесячно", Recurring("month", day=25)),
     ("Ежемесячно, до 25 числа", "ежемесячно", Recurring("month", day=25)),
     ("до 5 числа каждого месяца", "до N числа каждого месяца", Recurring("month", day=5)),
     ("раз в четверть", "раз в четверть", Recurring("quarter")),
@@ -84,6 +87,9 @@ CASES: list[tuple[str, str, object]] = [
     # all year, at once
     ("постоянно", "постоянно", Keyword("continuous")),
     ("В течение учебного года", "постоянно", Keyword("continuous")),
+    ("2024-2025 гг.", "постоянно", Keyword("continuous")),
+    ("2024-2025 учебный год", "постоянно", Keyword("continuous")),
+    ("2024-2025 уч. год", "постоянно", Keyword("continuous")),
     ("В течение всего периода", "постоянно", Keyword("continuous")),
     ("Круглогодично", "постоянно", Keyword("continuous")),
     ("систематически", "постоянно", Keyword("continuous")),
@@ -91,6 +97,11 @@ CASES: list[tuple[str, str, object]] = [
     ("незамедлительно", "незамедлительно", Keyword("immediately")),
     # triggers and schedules
     ("по мере поступления региональной ДК", "по мере поступления", Trigger("по мере поступления региональной ДК")),
+    (
+        "В течение 2 рабочих дней со дня получения запроса",
+        "в течение N после X",
+        Trigger("В течение 2 рабочих дней со дня получения запроса", Shift(2, "wd")),
+    ),
     ("По мере необходимости", "по мере поступления", Trigger("По мере необходимости")),
     ("по запросу", "по мере поступления", Trigger("по запросу")),
     ("Согласно графику", "согласно графику", Scheduled(Ref("графику"))),
@@ -172,11 +183,20 @@ def test_list_of_months_is_months() -> None:
     assert parsed.rules == ("месяц", "месяц") and parsed.notes == ()
 
 
-def test_list_of_windows_keeps_the_first_and_flags_the_rest() -> None:
+def test_list_of_windows_is_windows() -> None:
     parsed = dl.parse("ноябрь 2022, март – апрель 2023")
-    assert parsed.form == Fixed(Month(11, 2022), Month(11, 2022))
-    assert parsed.understood
-    assert any("март - апрель 2023" in note for note in parsed.notes)
+    assert parsed.form == Windows((Fixed(Month(11, 2022), Month(11, 2022)), Fixed(Month(4, 2023), Month(3))))
+    assert parsed.understood and parsed.notes == ()
+    resolved, notes = dl.resolve_years(parsed.form, dl.SchoolYear(2022))
+    assert isinstance(resolved, Windows) and notes == ()
+    assert [dl.window_value(w) for w in resolved.windows] == ["ноябрь 2022", "март 2023 – апрель 2023"]
+
+
+def test_windows_without_years_follow_the_school_year() -> None:
+    parsed = dl.parse("с 1 по 10 октября, 15-20 января")
+    resolved, notes = dl.resolve_years(parsed.form, YEAR)  # type: ignore[arg-type]
+    assert isinstance(resolved, Windows) and notes == ()
+    assert [dl.window_value(w) for w in resolved.windows] == ["2024-10-01 – 2024-10-10", "2025-01-15 – 2025-01-20"]
 
 
 def test_list_prefers_a_date_to_a_schedule() -> None:
@@ -185,10 +205,11 @@ def test_list_prefers_a_date_to_a_schedule() -> None:
     assert any("По планам РМО" in note for note in parsed.notes)
 
 
-def test_list_of_dates_keeps_the_first_and_flags_the_rest() -> None:
+def test_list_of_dates_is_windows_of_one_day() -> None:
     parsed = dl.parse("15.09.2024, 15.12.2024; 15.03.2025")
-    assert parsed.form == Fixed(Day(15, 9, 2024))
-    assert any("15.12.2024" in note and "15.03.2025" in note for note in parsed.notes)
+    assert parsed.form == Windows((Fixed(Day(15, 9, 2024)), Fixed(Day(15, 12, 2024)), Fixed(Day(15, 3, 2025))))
+    assert parsed.notes == ()
+    assert [dl.window_value(w) for w in parsed.form.windows] == ["2024-09-15", "2024-12-15", "2025-03-15"]
 
 
 def test_a_list_with_an_unknown_part_is_not_understood_but_keeps_what_it_read() -> None:
@@ -277,6 +298,15 @@ def test_roadmap_values_are_what_the_engine_reads() -> None:
         Nth("первая среда декабря"),
     ):
         timeexpr.parse_expr(dl.point_value(point))
+    for window in (Fixed(Month(11, 2022), Month(11, 2022)), Fixed(Day(15, 1, 2025), Day(1, 10, 2024)), Fixed(Day(1, 3, 2025))):
+        parsed = timeexpr.parse_window(dl.window_value(window))
+        assert parsed.due is not None
     assert timeexpr.parse_expr("upload.done" + dl.shift_value(Shift(3, "wd"))) == timeexpr.Relative(
         "upload", "done", timeexpr.Offset(3, "wd")
     )
+
+
+def test_a_note_in_brackets_after_a_date_is_left_out_and_said() -> None:
+    parsed = dl.parse("30 сентября (1 этап)")
+    assert parsed.understood and parsed.notes == ("пояснение в скобках не вошло в срок: «1 этап»",)
+    assert dl.parse("за 3 дня (до тестирования)").form == Anchored(Ref("тестирования"), "start", Shift(-3, "d"))

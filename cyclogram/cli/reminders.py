@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -12,6 +13,7 @@ from cyclogram.cli._common import BaseUrlOption, DatabaseOption, RoadmapArgument
 
 if TYPE_CHECKING:
     from cyclogram.outbox import DispatchReport
+    from cyclogram.tracker import Tracker
 
 app = typer.Typer()
 
@@ -75,21 +77,50 @@ def remind(
         f"уже были в очереди {queued.already}."
     )
     if report.sent is not None:
-        _print_dispatch(report.sent)
+        _print_dispatch(report.sent, opened)
 
 
-def _print_dispatch(report: DispatchReport) -> None:
-    """The outcome; exit code 5 (`Undelivered`) when something was not delivered, so cron alerts."""
+def _print_dispatch(report: DispatchReport, opened: Tracker | None = None) -> None:
+    """The outcome, each distinct error once, and what still waits (a back-off after an outage, a
+    later sending hour) with its earliest time in the roadmap's zone; exit code 5 (`Undelivered`)
+    when something failed in this run, so cron alerts."""
+    from collections import Counter
+
     from cyclogram.outbox import Undelivered
 
     print(f"Отправлено: {report.sent}; повторим позже: {report.retrying}; не удалось совсем: {report.failed}.")
-    for error in report.errors[:20]:
-        print(f"  не отправлено: {error}", file=sys.stderr)
+    for error, count in list(Counter(report.errors).items())[:20]:
+        print(f"  не отправлено{f' ({count})' if count > 1 else ''}: {error}", file=sys.stderr)
+    waiting = report.waiting
+    if waiting is not None and waiting.retrying:
+        print(
+            f"Ждут повтора после сбоя: {waiting.retrying}; ближайшая попытка — "
+            f"{_local(waiting.next_retry, waiting.retry_roadmap, opened)}. Отправить сейчас: cyclogram dispatch --now"
+        )
+    if waiting is not None and waiting.scheduled:
+        print(
+            f"Ждут своего времени отправки: {waiting.scheduled}; первое — "
+            f"{_local(waiting.next_scheduled, waiting.scheduled_roadmap, opened)}."
+        )
     if report.retrying or report.failed:
         raise Undelivered(
             f"не доставлено сообщений: {report.retrying + report.failed} (повторим позже: {report.retrying}, "
             f"не удалось совсем: {report.failed}); очередь: cyclogram outbox"
         )
+
+
+def _local(moment: dt.datetime | None, roadmap_id: str | None, opened: Tracker | None) -> str:
+    """«21.10.2024 10:40» in the roadmap's zone (UTC when the roadmap cannot be read)."""
+    if moment is None:
+        return "—"
+    zone: dt.tzinfo = dt.UTC
+    if opened is not None and roadmap_id:
+        try:
+            zone = opened.active(roadmap_id).zone
+        except Exception:  # noqa: BLE001 - a roadmap gone meanwhile: say the time in UTC
+            zone = dt.UTC
+    local = moment.astimezone(zone)
+    return f"{local:%d.%m.%Y %H:%M}" + (" UTC" if zone is dt.UTC else "")
 
 
 @app.command("dispatch")
@@ -99,9 +130,13 @@ def dispatch_command(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Снова попробовать сообщения, которые не удалось отправить")
     ] = False,
+    now: Annotated[
+        bool,
+        typer.Option("--now", help="Не ждать паузы после сбоя: отправить ждущие повтора сейчас (час отправки соблюдается)"),
+    ] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Отправить сообщения из очереди, срок которых наступил."""
+    """Отправить сообщения из очереди, срок которых наступил; сказать, сколько ещё ждут и до какого времени."""
     from cyclogram import app as services
     from cyclogram import outbox
     from cyclogram.tracker import resolve_roadmap_id
@@ -111,9 +146,14 @@ def dispatch_command(
     if retry_failed:
         print(f"Снова в очереди: {outbox.retry_failed(opened.store, roadmap_id)}.")
     report = outbox.dispatch(
-        opened.store, services.secrets(), roadmap_id=roadmap_id, workers=workers, stop=outbox.graceful_stop()
+        opened.store,
+        services.secrets(),
+        roadmap_id=roadmap_id,
+        workers=workers,
+        stop=outbox.graceful_stop(),
+        ignore_backoff=now,
     )
-    _print_dispatch(report)
+    _print_dispatch(report, opened)
 
 
 @app.command("outbox")

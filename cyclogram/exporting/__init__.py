@@ -78,6 +78,10 @@ class Row:
     status: Status | None = None
     depth: int = 0  # of a section
 
+    def cells(self, columns: list[str]) -> list[str]:
+        """The texts of a stage row under the given columns (keys of `HEADERS`)."""
+        return [str(getattr(self, key)) for key in columns]
+
 
 @dataclass(frozen=True)
 class Appendix:
@@ -157,6 +161,17 @@ def _stage_row(planned: PlannedStage, row: StageStatus | None, status: RoadmapSt
     )
 
 
+MAX_LISTED = 4  # a weekly stage lists 52 periods: the cell says how many and from when to when
+
+
+def _recurring_summary(planned: PlannedStage) -> str:
+    """«52 срока: с 06.09.2024 по 29.08.2025» — every period's dates would fill a page."""
+    dues = [o.due for o in planned.occurrences if o.due is not None]
+    count = len(planned.occurrences)
+    text = f"{count} {russian.plural(count, 'срок', 'срока', 'сроков')}"
+    return f"{text}: с {russian.format_date(min(dues))} по {russian.format_date(max(dues))}" if dues else text
+
+
 def computed_text(planned: PlannedStage) -> str:
     """The computed dates on one line: «20.09.2024», «01.10.2024 – 15.10.2024», «постоянно»."""
     if planned.kind == "continuous":
@@ -165,6 +180,8 @@ def computed_text(planned: PlannedStage) -> str:
         return "дата не определена"
     if not planned.occurrences:
         return "незамедлительно" if planned.kind == "immediate" else "дата не определена"
+    if planned.kind == "recurring" and len(planned.occurrences) > MAX_LISTED:
+        return _recurring_summary(planned)
     parts = []
     for occurrence in planned.occurrences:
         if occurrence.unknown:

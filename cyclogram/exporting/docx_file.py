@@ -86,18 +86,8 @@ def _add_row(table: Any, row: Row, columns: list[str]) -> None:
         _write(merged, f"{row.number} {row.title}".strip(), bold=True)
         _shade(merged, "F2F2F2")
         return
-    values = {
-        "number": row.number,
-        "title": row.title,
-        "when": row.when,
-        "computed": row.computed,
-        "responsible": row.responsible,
-        "document": row.document,
-        "result": row.result,
-        "mark": row.mark,
-    }
-    for cell, key in zip(line.cells, columns, strict=True):
-        _write(cell, values[key])
+    for cell, text in zip(line.cells, row.cells(columns), strict=True):
+        _write(cell, text)
     if row.status is not None:
         background, _ = STATUS_COLOURS[row.status]
         _shade(line.cells[columns.index("mark")], background)

@@ -70,18 +70,8 @@ def _write_row(sheet: Any, number: int, row: Row, columns: list[str], wrap: Any)
         cell.fill = PatternFill("solid", fgColor="F2F2F2")
         cell.alignment = wrap
         return
-    values = {
-        "number": row.number,
-        "title": row.title,
-        "when": row.when,
-        "computed": row.computed,
-        "responsible": row.responsible,
-        "document": row.document,
-        "result": row.result,
-        "mark": row.mark,
-    }
-    for index, key in enumerate(columns, 1):
-        cell = sheet.cell(row=number, column=index, value=values[key] or None)
+    for index, text in enumerate(row.cells(columns), 1):
+        cell = sheet.cell(row=number, column=index, value=text or None)
         cell.alignment = wrap
         cell.number_format = "@"  # «1.» and «01.10.2024» stay text, as written
     if row.status is not None:

@@ -137,7 +137,7 @@ def build_drafts(document: Document, options: ImportOptions) -> list[Draft]:
     groups = [[table] for table in plans.tables] if options.split_tables and len(plans.tables) > 1 else [plans.tables]
     drafts = []
     for index, tables in enumerate(groups, 1):
-        tracks = list(dict.fromkeys(label for table in tables for label in table.tracks))
+        tracks = list(dict.fromkeys(label for table in tables for label in table.tracks if label))  # «»: no sub-columns
         split = options.split_exams and len(tracks) > 1
         for track in tracks if split else [None]:
             suffix = "-".join(filter(None, [str(index) if len(groups) > 1 else "", make_key(track, 2) if track else ""]))
@@ -461,6 +461,8 @@ class _Builder:
             ]
         elif isinstance(form, dl.Months):
             fields = [Field("months", [dl.point_value(m) for m in form.months])]
+        elif isinstance(form, dl.Windows):
+            fields = [Field("windows", [dl.window_value(w) for w in form.windows])]
         elif isinstance(form, dl.Recurring):
             rule: dict[str, object] = {"every": form.every}
             if form.day:
@@ -473,6 +475,8 @@ class _Builder:
         else:
             text = form.text if isinstance(form, dl.Trigger) else seed.deadline or "срок в документе не указан"
             fields = [Field("trigger", text[:MAX_TEXT])]
+            if isinstance(form, dl.Trigger) and form.within is not None:
+                fields.append(Field("within", dl.shift_value(form.within).replace(" ", "").lstrip("+")))
         fields[0].reviews = reviews
         return fields
 

@@ -11,6 +11,7 @@ years dropped, «в течении» → «в течение». What the rules g
 | с 01.10.24 по 15.10.24, с 20.09. до 25.09.2024, Март-май 2020г., 1–15 октября | `Fixed(start, due)` | `start` + `due` |
 | Март; в течение сентября; I полугодие; 2 четверть | `Fixed(start, due)` over months | `start: март 2024` + `due: март 2024` |
 | сентябрь 2022 г, март 2023г | `Months` | `months: [сентябрь 2022, март 2023]` |
+| ноябрь 2022, март – апрель 2023; 10.10.2024, 15.11.2024 | `Windows` | `windows: [ноябрь 2022, март 2023 – апрель 2023]` |
 | первая среда декабря | `Fixed(due=Nth)` | `due: первая среда декабря` |
 | ежемесячно (до 25 числа), раз в четверть/триместр/полугодие, еженедельно по пятницам | `Recurring` | `recurring: {every: …}` |
 | постоянно, в течение года, круглогодично, систематически | `Keyword("continuous")` | `due: continuous` |
@@ -24,8 +25,9 @@ years dropped, «в течении» → «в течение». What the rules g
 What a phrase names (`Ref`: «выгрузки», «ЕМ СПТ», «проведения по предмету») is bound to a stage or
 an event by the importer (`cyclogram.importing.assemble`), which knows the other stages. Lists
 («ноябрь 2022, март – апрель 2023», «По планам РМО, август», «Август. сентябрь») are split when the
-whole phrase matches no rule: a list of single months is `Months`; otherwise the first concrete
-item is the structure and the rest is a note for review, since the format has no list of windows.
+whole phrase matches no rule: a list of single months is `Months`, a list of dates, months and
+ranges is `Windows` (one occurrence each); a list mixing them with other forms («По планам РМО,
+август») keeps its first concrete item as the structure and the rest is a note for review.
 
 Years: `resolve_years` gives every day and month its year — written ones are kept (two digits are
 20xx), missing ones come from the academic year (September–December the first year, January–August
@@ -100,6 +102,13 @@ class Months:
 
 
 @dataclass(frozen=True)
+class Windows:
+    """Several windows or dates, each one occurrence («ноябрь 2022, март – апрель 2023»)."""
+
+    windows: tuple[Fixed, ...]
+
+
+@dataclass(frozen=True)
 class Recurring:
     every: str  # week | month | quarter | trimester | half_year
     day: int | None = None
@@ -128,9 +137,10 @@ class Scheduled:
 @dataclass(frozen=True)
 class Trigger:
     text: str
+    within: Shift | None = None  # «в течение 2 рабочих дней со дня получения запроса»: each occurrence's time
 
 
-Form = Fixed | Months | Recurring | Keyword | Anchored | Scheduled | Trigger
+Form = Fixed | Months | Windows | Recurring | Keyword | Anchored | Scheduled | Trigger
 
 
 @dataclass(frozen=True)
@@ -225,7 +235,7 @@ def normalize(text: str) -> str:
     value = re.sub(r"\s+-\s*|\s*-\s+", " - ", value)  # a spaced dash; «план-график», «Март-май» stay whole
     value = re.sub(r"\bв течени[ия]\b", "в течение", value, flags=re.IGNORECASE)
     value = re.sub(r"\bв теч\.\s*", "в течение ", value, flags=re.IGNORECASE)
-    value = re.sub(r"\bуч\.\s*г(?:ода|\.)?", "учебного года", value, flags=re.IGNORECASE)
+    value = re.sub(r"\bуч\.\s*г(?:од[а-я]*|\.)?(?![а-я])", "учебного года", value, flags=re.IGNORECASE)
     value = re.sub(r"^(?:срок|сроки)\s*[:\-]\s*", "", value, flags=re.IGNORECASE)
     value = re.sub(r"\(\s*", "(", re.sub(r"\s*\)", ")", value))
     return value.strip(" .;,")
@@ -384,9 +394,17 @@ def _eve(m: re.Match[str], cased: str) -> Built:
     return (Anchored(ref, "start", Shift(-1, "wd")), ("«накануне» принято как за 1 рабочий день",)) if ref else None
 
 
+# What comes from outside, any number of times: «со дня получения запроса», «с момента поступления обращения».
+_OUTSIDE = re.compile(r"^(?:получени|поступлени|обращени|запрос|заявк|выявлени)", re.IGNORECASE)
+
+
 def _after_within(m: re.Match[str], cased: str) -> Built:
     ref = _ref(m, cased)
-    return (Anchored(ref, "end", _shift(m, 1), after=True), ()) if ref else None
+    if ref is None:
+        return None
+    if _OUTSIDE.match(ref.name):
+        return Trigger(cased, _shift(m, 1)), ()
+    return Anchored(ref, "end", _shift(m, 1), after=True), ()
 
 
 def _right_after(m: re.Match[str], cased: str) -> Built:
@@ -504,7 +522,8 @@ RULES: tuple[Rule, ...] = tuple(
             "постоянно",
             r"(?:постоянно|круглогодично|круглый год|систематически|регулярно|в течение (?:всего )?(?:учебного |календарного |"
             r"отчетного )?(?:года|периода)(?: \d{4}-\d{4})?|весь (?:учебный )?год|на протяжении (?:всего )?(?:учебного )?года|"
-            r"в течение \d{4}-\d{4} (?:учебного )?года|в течение всего учебного года|в течение учебного года)",
+            r"в течение \d{4}-\d{4} (?:учебного )?года|в течение всего учебного года|в течение учебного года|"
+            r"\d{4}-\d{4}(?: учебн[а-я]+ год[а-я]*)?)",
             _keyword("continuous"),
             False,
         ),
@@ -512,14 +531,14 @@ RULES: tuple[Rule, ...] = tuple(
         ("незамедлительно", r"(?:незамедлительно|немедленно|безотлагательно|сразу)", _keyword("immediately"), False),
         (
             "ежемесячно",
-            r"(?:ежемесячно|раз в месяц|1 раз в месяц|каждый месяц)(?:[ ,]+(?:до|к|не позднее) (?P<day>\d{1,2})(?:-?го)? числа?"
+            r"(?:ежемесячно|раз в месяц|1 раз в месяц|каждый месяц)(?:[ ,]+(?:до|к|не позднее) (?P<day>\d{1,2})(?:-?го|-?му)? числ[аоу]?"
             r"(?: каждого месяца)?)?",
             _monthly,
             False,
         ),
         (
             "до N числа каждого месяца",
-            r"(?:ежемесячно )?(?:до|к|не позднее) (?P<day>\d{1,2})(?:-?го)? числа? (?:каждого месяца|ежемесячно)",
+            r"(?:ежемесячно )?(?:до|к|не позднее) (?P<day>\d{1,2})(?:-?го|-?му)? числ[аоу]? (?:каждого месяца|ежемесячно)",
             _monthly,
             False,
         ),
@@ -662,18 +681,27 @@ def _match(phrase: str) -> tuple[str, Form, tuple[str, ...]] | None:
     return None
 
 
+_TRAILING_NOTE = re.compile(r"\s*\(([^()]*)\)\s*\.?$")
+
+
 def parse(text: str) -> Parsed:
     """One deadline cell → its form, the rules that matched and notes for review (module docstring)."""
     phrase = normalize(text)
     if not phrase or len(phrase) > MAX_PHRASE:  # a paragraph in the deadline column is not a deadline
         return Parsed(text, None, understood=False)
     whole = _match(phrase)
+    dropped: tuple[str, ...] = ()
     if whole is None and "(" in phrase:  # «за 3 дня (до тестирования)»: the brackets only clarify
+        bracketed = phrase
         phrase = one_line(re.sub(r"[()]", " ", phrase))
         whole = _match(phrase)
+        note = _TRAILING_NOTE.search(bracketed)
+        if whole is None and note is not None:  # «30 сентября (1 этап)»: a note after the date
+            whole = _match(bracketed[: note.start()])
+            dropped = (f"пояснение в скобках не вошло в срок: «{note.group(1)}»",)
     if whole is not None:
         name, form, notes = whole
-        return Parsed(text, form, (name,), notes)
+        return Parsed(text, form, (name,), notes + dropped)
     items = [item for item in _LIST_SEPARATOR.split(phrase) if item.strip()]
     if len(items) < 2:
         return Parsed(text, None, understood=False)
@@ -692,6 +720,9 @@ def _list(text: str, items: list[str]) -> Parsed:
     months = _as_months(forms)
     if months is not None and understood:
         return Parsed(text, months, rules, notes)
+    windows = _as_windows(forms)
+    if windows is not None and understood:
+        return Parsed(text, windows, rules, notes)
     chosen = next((i for i, f in enumerate(forms) if isinstance(f, (Fixed, Months, Recurring))), 0)
     others = [item for index, (item, _) in enumerate(found) if index != chosen] + [item for item, hit in matched if hit is None]
     note = (
@@ -712,6 +743,20 @@ def _as_months(forms: list[Form]) -> Months | None:
         else:
             return None
     return Months(tuple(months)) if len(months) >= 2 else None
+
+
+def _as_windows(forms: list[Form]) -> Windows | None:
+    """Every item a date, a month or a range of them (no weekday rule like «первая среда»): one
+    `Windows` form, a month list item being a window of its own."""
+    windows: list[Fixed] = []
+    for form in forms:
+        if isinstance(form, Months):
+            windows += [Fixed(month, month) for month in form.months]
+        elif isinstance(form, Fixed) and not isinstance(form.due, Nth) and not isinstance(form.start, Nth):
+            windows.append(form)
+        else:
+            return None
+    return Windows(tuple(windows)) if len(windows) >= 2 else None
 
 
 # --- years -------------------------------------------------------------------------------------------------
@@ -763,10 +808,14 @@ def resolve_years(form: Form, school: SchoolYear) -> tuple[Form, tuple[str, ...]
         return _resolve_fixed(form, school)
     if isinstance(form, Months):
         return _resolve_months(form, school)
+    if isinstance(form, Windows):
+        resolved = [_resolve_fixed(window, school) for window in form.windows]
+        notes = tuple(dict.fromkeys(note for _, found in resolved for note in found))
+        return Windows(tuple(window for window, _ in resolved if isinstance(window, Fixed))), notes
     return form, ()
 
 
-def _resolve_fixed(form: Fixed, school: SchoolYear) -> tuple[Form, tuple[str, ...]]:
+def _resolve_fixed(form: Fixed, school: SchoolYear) -> tuple[Fixed, tuple[str, ...]]:
     due, start = form.due, form.start
     if isinstance(due, Nth) or isinstance(start, Nth):
         return form, ()
@@ -875,6 +924,13 @@ def point_value(point: Point) -> str:
     return text
 
 
+def window_value(window: Fixed) -> str:
+    """One item of `windows:`: «ноябрь 2022», «март 2023 – апрель 2023», «2024-10-10»."""
+    if window.start is None or window.start == window.due:
+        return point_value(window.due)
+    return f"{point_value(window.start)} – {point_value(window.due)}"
+
+
 def shift_value(shift: Shift | None) -> str:
     if shift is None:
         return ""
@@ -889,6 +945,8 @@ def concrete_dates(form: Form) -> list[dt.date]:
         points = [form.due] + ([form.start] if form.start is not None else [])
     elif isinstance(form, Months):
         points = list(form.months)
+    elif isinstance(form, Windows):
+        points = [point for window in form.windows for point in (window.due, window.start) if point is not None]
     days = []
     for point in points:
         if not isinstance(point, Nth) and point.year is not None:
