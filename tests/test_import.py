@@ -485,6 +485,28 @@ def test_header_wordings_and_lists_of_windows(tmp_path: Path) -> None:
     assert stages["5."].recurring is not None and stages["5."].recurring.day == 25
 
 
+def test_a_reserve_becomes_an_optional_stage_for_review(tmp_path: Path) -> None:
+    source = tmp_path / "plan.txt"
+    source.write_text(
+        "План проведения ВПР в 2024-2025 учебном году\n\n"
+        "№\tМероприятия\tСроки\tОтветственные\n"
+        "1.\tПроведение ВПР по математике\t15.04.2025\tТоропкина А.А.\n"
+        "2.\tРезервный день\t25.04.2025\tТоропкина А.А.\n"
+        "3.\tДополнительный срок (может быть использован в случае карантина)\t16.05.2025\tТоропкина А.А.\n",
+        encoding="utf-8",
+    )
+    result = only(source)
+    roadmap = result.checked.roadmap
+    assert roadmap is not None
+    stages = {ref.stage.number: ref.stage for ref in walk_stages(roadmap)}
+    assert [stages[n].optional for n in ("1.", "2.", "3.")] == [False, True, True]
+    reviews = [r for r in result.reviews if "резервным" in r.message]
+    assert [r.where for r in reviews] == ["п. 2.", "п. 3."]
+    assert "«Резерв»" in reviews[0].message and "«может быть использован»" in reviews[1].message
+    assert result.checked.plan is not None  # listed with its date, like any stage
+    assert {p.stage.number: p.due for p in result.checked.plan.stages.values()}["2."] == dt.date(2025, 4, 25)
+
+
 @pytest.mark.parametrize(
     ("header", "role"),
     [

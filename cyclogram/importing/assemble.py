@@ -27,6 +27,10 @@ A table exported by Cyclogram carries the computed dates next to the document's 
 stage whose words still give no date takes them as a fixed date, marked for review — so
 import(export(roadmap)) plans the same dates.
 
+A reserve — a title, deadline or note saying «резервный день», «резерв», «может быть использован
+(в случае …)» — becomes `optional: true` (listed with its dates, never overdue, reminded of only
+once activated), marked for review: the words decide, so a person confirms.
+
 Counts for the summary and the goal (`Stats`): deadline cells understood by the grammar (every
 part of the phrase matched a rule), and responsible cells whose every part is a name or a known
 position or group.
@@ -60,6 +64,8 @@ from cyclogram.importing.text import (
 )
 
 MAX_TEXT = 4000
+# «Резервный день», «резерв», «может быть использован в случае …»: an optional stage (module docstring).
+RESERVE = re.compile(r"\bрезерв|\bмо(?:жет|гут) быть использован", re.IGNORECASE)
 DEFAULT_TIMEZONE = "Europe/Moscow"
 PERIOD_REACH_DAYS = 92  # dates this close outside the school year widen the plan's period
 GENERIC_STEMS = frozenset(
@@ -443,6 +449,10 @@ class _Builder:
             notes.append(f"Участники: {item.participants}")
         if notes:
             fields.append(Field("notes", paragraphs("\n".join(notes), lines=True)))
+        reserve = RESERVE.search(" ".join([seed.title, seed.deadline or "", *notes]))
+        if reserve:
+            message = f"по словам «{reserve[0]}» этап записан резервным (optional: true): проверьте"
+            fields.append(Field("optional", True, [Review(seed.where, message, seed.title)]))
         fields.append(self._responsible(seed, cell))
         if seed.depends_on:
             fields.append(Field("depends_on", seed.depends_on))
