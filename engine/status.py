@@ -76,6 +76,7 @@ from cyclogram.engine.tracking import (
 from cyclogram.engine.workcalendar import WorkCalendar
 
 COUNTER_REACH_DAYS = 1500  # the prefix count covers about four years either side of the moment
+PREFIX_FROM_STAGES = 200  # fewer stages are counted on the calendar directly (see compute_status)
 
 
 class Status(str, Enum):
@@ -432,8 +433,10 @@ def compute_status(
         )
         slots = {key: _slots(planned, index) for key, planned in needed.items()}
         finished = {key: _is_finished(needed[key], stage_slots, activated) for key, stage_slots in slots.items()}
-        # The prefix count pays off over thousands of stages; a few are counted on the calendar.
-        days = _WorkingDays.around(plan.calendar, day) if only is None else _WorkingDays(plan.calendar, day, ())
+        # The prefix count (~3,000 days) pays off over hundreds of stages; a school's few dozen
+        # are counted on the calendar itself (the 28-stage СПТ status: 0.88 → 0.22 ms, paid by every page).
+        counted = only is None and len(judged) >= PREFIX_FROM_STAGES
+        days = _WorkingDays.around(plan.calendar, day) if counted else _WorkingDays(plan.calendar, day, ())
         context = _Context(day, days, finished, activated)
         stages = {
             key: _status(planned, slots[key], _threshold(planned.stage, roadmap, due_soon_days), context)

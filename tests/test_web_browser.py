@@ -1,7 +1,8 @@
 """The web app in a real headless Chromium (Debian's package, driven by Playwright for Python).
 
 The loop the product exists for, as its users meet it: a teacher opens the link from an e-mail that
-a real SMTP server (aiosmtpd) received, uploads a file and sees the stage done on the board; the
+a real SMTP server (aiosmtpd) received, uploads a file and sees the stage done on the board; a teacher
+records a request of a stage on outside events («Записать повод») and completes that occurrence; the
 director filters the board by person and exports the history to Excel; the auditor sees the chain
 verified, then broken after a direct SQL edit; the Gantt chart draws a bar per dated stage.
 Screenshots of the main pages, as a director on a laptop and a teacher on a phone see them, are
@@ -157,6 +158,42 @@ def test_a_teacher_completes_a_stage_from_the_email_and_the_board_shows_it(brows
     director.goto(f"{school['url']}/r/spt-usolye-2024?person=volkova")
     row = director.locator("#board [data-stage=upload]")
     assert row.count() == 1 and row.get_attribute("data-status") in ("done", "done_late")
+
+
+def test_a_responsible_person_records_a_request_then_completes_that_occurrence(browser, school, tmp_path):
+    from cyclogram import recording
+    from cyclogram.links import Links
+
+    plan = tmp_path / "requests.yaml"
+    plan.write_text(
+        "id: requests\ntitle: Запросы\nacademic_year: 2024-2025\ntimezone: Asia/Irkutsk\n"
+        "people: {volkova: {name: Волкова Л.А., contacts: {email: volkova@school.example}}}\nstages:\n"
+        "  - {id: answer, number: '7', title: Направить информацию по запросу, trigger: по мере поступления запросов,"
+        " within: 2wd, trigger_label: запрос, responsible: [volkova]}\n",
+        encoding="utf-8",
+    )
+    recording.load(school["tracker"], plan, "deputy")
+    link = Links(school["tracker"], school["context"].key, school["url"]).issue("requests", "volkova", "answer").url
+
+    teacher = _page(browser, PHONE)
+    teacher.goto(link)
+    teacher.fill("#trigger-form [name=triggered_at]", "2024-10-14T10:00")
+    teacher.fill("#trigger-form [name=note]", "запрос управления № 12")
+    teacher.click("#trigger-submit")
+    teacher.wait_for_load_state()
+    assert teacher.inner_text("#stage-flash") == "Готово: записан повод «запрос 14.10.2024 10:00», срок до 16.10.2024, среда."
+    row = teacher.locator("#stage-occurrences tr[data-occurrence='запрос 14.10.2024 10:00']")
+    assert row.get_attribute("data-status") == "overdue" and "срок до 16.10.2024" in row.inner_text()
+    assert teacher.input_value("#done-form [name=occurrence]") == "запрос 14.10.2024 10:00"  # chosen for the completion
+
+    teacher.fill("#done_on", "2024-10-15")
+    teacher.fill("#done-form [name=note]", "ответ отправлен")
+    teacher.click("#done-submit")
+    teacher.wait_for_load_state()
+    assert teacher.inner_text("#stage-flash") == "Готово: этап отмечен выполненным."
+    assert row.get_attribute("data-status") == "finished" and "выполнено 15.10.2024" in row.inner_text()
+    assert teacher.inner_text("#stage-status") == "выполнен"
+    assert teacher.locator("#stage-history tr[data-action='stage.triggered']").count() == 1
 
 
 def test_expired_revoked_and_foreign_links_get_the_same_404(browser, school):

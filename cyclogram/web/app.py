@@ -2,7 +2,8 @@
 
 Routes come from one module per area — `feeds` (calendar subscriptions), `auth` (sign-in for the
 deputy director, director and auditors), `admin` (the administrator's users and calendar links),
-`links` (the pages teachers open from a reminder, by a signed link, without signing in), `board`
+`links` (the stage page — opened from a reminder by a signed link without signing in, or signed
+in — with its forms: completion, skip, «Записать повод», «Задействовать резервный этап»), `board`
 (roadmaps, the board, the Gantt chart, a person's stages), `audit` (history, exports,
 verification), `telegram` (the bot's webhook, «Подключить Telegram») — each exporting `routes`.
 

@@ -7,7 +7,11 @@ Pages (Russian, server-rendered; ids are stable for the browser tests):
   `cyclogram roadmaps` prints.
 * `/r/{roadmap}` — the board: sections with progress bars, stages coloured by status, counts per
   status, filters (person, role, status, section, «на дату») as a GET form `#board-filters` that
-  submits itself on change (`data-autosubmit`, static/app.js), the stages in `table#board`.
+  submits itself on change (`data-autosubmit`, static/app.js), the stages in `table#board`. Statuses
+  read as `cyclogram status` words them (`engine.status.status_text`: «резерв, не задействован»,
+  «по мере необходимости, выполнен 2 раза»); a triggered stage's line is about its earliest open
+  occurrence, its other open occurrences listed under the date (`StageLine.more`), as `status`
+  lists them under the stage.
 * `/r/{roadmap}/gantt` — the same filters over a server-drawn SVG (`svg#gantt`,
   `cyclogram.web.gantt`), printable on A4 landscape.
 * `/r/{roadmap}/people/{person}` (signed-in) and `/p/{token}` (a person's own action link, stage
@@ -280,6 +284,9 @@ class StageLine:
     waits_for: str  # numbers of the unfinished stages it waits for
     done: str  # "14.10.2024, Волкова Л.А."
     href: str = ""  # where the title links: the stage page, or an action link
+    # a triggered stage's further open occurrences (the line is about the earliest), as `status` lists
+    # them under it: "21.10.2024 (запрос 17.10.2024 15:00) — скоро срок"
+    more: tuple[str, ...] = ()
 
 
 def when_text(row: StageStatus, plan: Plan) -> str:
@@ -293,7 +300,8 @@ def when_text(row: StageStatus, plan: Plan) -> str:
     return f"{text} ({row.occurrence})" if row.occurrence else text
 
 
-def stage_line(plan: Plan, row: StageStatus, section: str, href: str = "") -> StageLine:
+def stage_line(plan: Plan, row: StageStatus, section: str, href: str = "", extra: Sequence[StageStatus] = ()) -> StageLine:
+    """`extra`: the stage's open occurrences (`RoadmapStatus.open_occurrences`); the first is `row`'s."""
     planned = plan.stages[row.stage_id]
     completion = row.completion
     done = ""
@@ -314,6 +322,7 @@ def stage_line(plan: Plan, row: StageStatus, section: str, href: str = "") -> St
         waits_for=waits,
         done=done,
         href=href,
+        more=tuple(f"{when_text(other, plan)} — {status_text(other, plan)}" for other in extra[1:]),
     )
 
 
@@ -330,13 +339,15 @@ def page_groups(
     sections: Mapping[str, str],
     summaries: Mapping[str, SectionSummary],
     href: Callable[[str], str],
+    open_occurrences: Mapping[str, Sequence[StageStatus]] | None = None,
 ) -> list[SectionRows]:
     groups: list[SectionRows] = []
+    extra = open_occurrences or {}
     for row in rows:
         title = sections[row.stage_id]
         if not groups or groups[-1].title != title:
             groups.append(SectionRows(title, summaries.get(title)))
-        groups[-1].lines.append(stage_line(plan, row, title, href(row.stage_id)))
+        groups[-1].lines.append(stage_line(plan, row, title, href(row.stage_id), extra.get(row.stage_id, ())))
     return groups
 
 
@@ -524,7 +535,7 @@ def board_values(snapshot: Snapshot, filters: Filters, notes: list[str]) -> dict
         "countable": countable,
         "percent": round(100 * finished / countable) if countable else 0,
         "summaries": summaries,
-        "groups": page_groups(plan, shown, sections, by_title, stage_href(snapshot.active.id)),
+        "groups": page_groups(plan, shown, sections, by_title, stage_href(snapshot.active.id), status.open_occurrences),
         "page": page,
         "pages": pages,
         "first_row": (page - 1) * PAGE_ROWS + 1 if shown else 0,
@@ -570,7 +581,8 @@ def person_values(
     mine = person_stages(status, person)
 
     def lines(rows: list[StageStatus]) -> list[StageLine]:
-        return [stage_line(plan, row, sections[row.stage_id], act_href(row)) for row in rows]
+        extra = status.open_occurrences
+        return [stage_line(plan, row, sections[row.stage_id], act_href(row), extra.get(row.stage_id, ())) for row in rows]
 
     return {
         "active": snapshot.active,

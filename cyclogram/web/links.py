@@ -7,10 +7,16 @@ Pages (Russian, server-rendered; ids and names are stable for the browser tests)
   stage's history and evidence (`cyclogram.web.stagepage`). The status badge is `#stage-status`.
   Forms: `form#done-form` (fields `note`, `evidence_file`, `evidence_url`, `done_on`, `csrf`; for
   the owner of a blocked stage also `force` and `reason`) and, for the stage's owner (its first
-  responsible person), `form#skip-form` (field `reason`). Both post back to the same URL with a
-  hidden `action` (done | skip).
+  responsible person), `form#skip-form` (field `reason`). A triggered stage ("в течение 2 рабочих
+  дней со дня получения запроса") adds `form#trigger-form` «Записать повод» for its responsible
+  people (fields `triggered_at` — a `datetime-local`, default now — and `note`); an optional stage
+  not yet put to use adds `form#activate-form` «Задействовать резервный этап» for its owner (field
+  `reason`, required). All post back to the same URL with a hidden `action` (done | skip | trigger
+  | activate). A link not bound to one occurrence (a triggered stage's link usually is not) lets
+  the person choose which open occurrence the completion closes (`occurrence`).
 * `/r/{roadmap}/s/{stage}` — the same page for signed-in accounts (`auth.require`): every role
-  sees it; editors and administrators mark for anyone (a `by` field), skip and force.
+  sees it; editors and administrators mark for anyone (a `by` field), skip and force, record
+  triggers and activate optional stages (for a person they choose, `by`).
 * `/evidence/{sha256}` — a stored evidence file, for signed-in accounts, or with `?link=<token>`
   for a valid link of the same roadmap (`cyclogram.web.uploads` for the response's safety).
 
@@ -21,17 +27,24 @@ Decisions:
   stage or person no longer in the roadmap, a person neither responsible for the stage nor a
   supervisor of its people: all get the same page, without a sign-in link (`link_page=True`).
 * **The same rules as the command line**, through the same use case (`recording.done` /
-  `recording.skip` with `channel="web"`, recorded in the event's payload): a blocked stage is
+  `recording.skip` / `recording.trigger` / `recording.activate` with `channel="web"`, recorded in
+  the event's payload; their refusals are shown on the page as they are): a blocked stage is
   refused with the Russian reason unless the owner forces it with a reason; `evidence_required`
   needs a file or an https link; the date done defaults to today and may not be in the future;
   one completion per stage occurrence — a second submit (a double click, a second device) shows
   «уже отмечен …» on the page rather than an error page. Only the stage's responsible people may
-  mark it through their link; a supervisor's link (escalations) shows the stage.
+  mark it or record a trigger through their link; only its owner may skip it or activate it; a
+  supervisor's link (escalations) shows the stage. A trigger's moment may not be in the future
+  nor outside 1900–2200, and one moment makes one occurrence (a second submit of the same form is
+  refused: «повод … уже записан»); an optional stage is activated once.
 * **Post/Redirect/Get.** A recorded completion answers 303 to the same page, which shows the
-  recomputed truth: status, dates moved by the real completion, who may start now. A refused
-  submission shows the page again with the reason and what was typed (a chosen file must be chosen
-  again), with the status that says why: 403 (no or a stale CSRF token, or not allowed), 409
-  (blocked), 413 (over 20 MB), 415 (file type), 422 (a missing or wrong field).
+  recomputed truth: status, dates moved by the real completion, who may start now; after a
+  trigger, the new occurrence with its due date («срок до 16.10.2024, среда»; the redirect names it,
+  `?ok=triggered&occurrence=…`, which also chooses it in the completion form); after an
+  activation, the stage's due date. A refused submission shows the page again with the reason and
+  what was typed (a chosen file must be chosen again), with the status that says why: 403 (no or
+  a stale CSRF token, or not allowed), 409 (blocked), 413 (over 20 MB), 415 (file type), 422 (a
+  missing or wrong field, or a trigger or an activation the use case refused).
 * **CSRF**: on a link page the form token is a MAC of the link itself (`WebContext.csrf_token`), so
   no cookie is set for people who never sign in.
 * **Audit**: the actor of an action taken through a link is `link:<link id>` (which link did it,
@@ -43,6 +56,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -61,7 +75,7 @@ from cyclogram.links import Links, audience
 from cyclogram.store import reads
 from cyclogram.store.audit import HistoryFilter
 from cyclogram.store.evidence import evidence_path
-from cyclogram.tracker import ActiveRoadmap, TrackingError, status_of
+from cyclogram.tracker import ActiveRoadmap, StateFacts, TrackingError, status_of
 from cyclogram.web import stagepage, uploads
 from cyclogram.web.stagepage import FormValues, Viewer
 
@@ -74,6 +88,7 @@ EDITORS = ("admin", "editor")
 MAX_NOTE = 2000
 MAX_URL = 2000
 DONE_WORDS = {"done": "Готово: этап отмечен выполненным.", "skipped": "Готово: этап отмечен пропущенным."}
+OUTCOMES = {"done": "done", "skip": "skipped", "trigger": "triggered", "activate": "activated"}
 STALE_FORM = "Форма устарела: обновите страницу и отправьте её ещё раз."
 TOO_LARGE = f"Файл больше {uploads.MAX_UPLOAD_BYTES // 1024 // 1024} МБ: загрузите файл поменьше или укажите ссылку на документ."
 
@@ -93,7 +108,7 @@ class PageData:
 
     active: ActiveRoadmap
     status: RoadmapStatus
-    completions: list[Completion]
+    completions: StateFacts  # with the triggers and activations
     history: list[AuditRecord]
     files: dict[str, reads.EvidenceInfo]
     today: dt.date
@@ -187,8 +202,9 @@ def text_field(form: FormData, name: str, limit: int = MAX_NOTE) -> str:
 def form_values(form: FormData) -> FormValues:
     action = text_field(form, "action")
     reason = text_field(form, "reason")
+    note = text_field(form, "note")
     return FormValues(
-        note=text_field(form, "note"),
+        note=note if action != "trigger" else "",
         evidence_url=text_field(form, "evidence_url", MAX_URL),
         done_on=text_field(form, "done_on", 20),
         reason=reason if action == "done" else "",
@@ -196,6 +212,9 @@ def form_values(form: FormData) -> FormValues:
         force=text_field(form, "force") in ("1", "on", "true"),
         by=text_field(form, "by", 64),
         occurrence=text_field(form, "occurrence", 200),
+        triggered_at=text_field(form, "triggered_at", 40),
+        trigger_note=note if action == "trigger" else "",
+        activate_reason=reason if action == "activate" else "",
     )
 
 
@@ -222,20 +241,21 @@ def evidence_link(values: FormValues) -> str | None:
     return url
 
 
-def acting_person(target: Target, values: FormValues) -> str:
-    """The person a completion is recorded for: the link's, or the one an editor chose."""
+def acting_person(target: Target, values: FormValues, missing: str = "Выберите, кто выполнил этап.") -> str:
+    """The person a completion (or an activation) is recorded for: the link's, or the one an editor chose."""
     if target.viewer.person is not None:
         return target.viewer.person
     people = target.active.roadmap.people
     chosen = values.by or (target.planned.responsible[0] if target.planned.responsible else "")
     if chosen not in people:
-        raise Refused(422, "Выберите, кто выполнил этап.")
+        raise Refused(422, missing)
     return chosen
 
 
 def chosen_occurrence(target: Target, values: FormValues, current: str, planned: PlannedStage | None = None) -> str:
-    """`planned`: the stage as the status planned it (a triggered stage's occurrences are its triggers)."""
-    wanted = target.viewer.occurrence if target.viewer.person is not None else (values.occurrence or None)
+    """`planned`: the stage as the status planned it (a triggered stage's occurrences are its triggers).
+    A link bound to an occurrence acts on it; otherwise the form's choice (module docstring)."""
+    wanted = target.viewer.occurrence or values.occurrence or None
     return stagepage.occurrence_label(planned or target.planned, wanted, current)
 
 
@@ -304,9 +324,20 @@ class StagePages:
     ) -> Response:
         data = await run_in_threadpool(read_page, self.context, target.active.id, target.planned.id)
         page = stagepage.stage_values(
-            data.active, data.status, data.completions, target.planned.id, target.viewer, data.history, data.files, data.today
+            data.active,
+            data.status,
+            data.completions,
+            target.planned.id,
+            target.viewer,
+            data.history,
+            data.files,
+            data.today,
+            data.completions.activations,
         )
-        flash = DONE_WORDS.get(request.query_params.get("ok", "")) if request.method == "GET" else None
+        flash = self.flash(request, data.status.plan.stages[target.planned.id]) if request.method == "GET" else None
+        if values is None:
+            chosen = request.query_params.get("occurrence", "") if request.method == "GET" else ""
+            values = FormValues(done_on=data.today.isoformat(), occurrence=chosen[:200])
         response: Response = self.context.render(
             request,
             "stage.html.j2",
@@ -315,7 +346,7 @@ class StagePages:
             error=error,
             notice=notice,
             flash=flash,
-            form=values or FormValues(done_on=data.today.isoformat()),
+            form=values,
             action_url=request.url.path,
             link_page=target.viewer.person is not None,
             max_upload_mb=uploads.MAX_UPLOAD_BYTES // 1024 // 1024,
@@ -326,6 +357,16 @@ class StagePages:
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @staticmethod
+    def flash(request: Request, planned: PlannedStage) -> str | None:
+        """What the redirect after a recorded action says (module docstring), from the recomputed plan."""
+        outcome = request.query_params.get("ok", "")
+        if outcome == "triggered":
+            return stagepage.trigger_flash(planned, request.query_params.get("occurrence", "")) or "Готово: повод записан."
+        if outcome == "activated":
+            return stagepage.activated_flash(planned)
+        return DONE_WORDS.get(outcome)
+
     async def submit(self, request: Request, target: Target) -> Response:
         try:
             form = await uploads.read_form(request)
@@ -335,6 +376,7 @@ class StagePages:
             return response
         values = form_values(form)
         action = text_field(form, "action")
+        label = ""
         try:
             if not self.context.csrf_ok(request, form.get("csrf")):
                 raise Refused(403, STALE_FORM)
@@ -342,6 +384,10 @@ class StagePages:
                 await self.record_done(target, form, values)
             elif action == "skip":
                 await self.record_skip(target, values)
+            elif action == "trigger":
+                label = await self.record_trigger(target, values)
+            elif action == "activate":
+                await self.record_activate(target, values)
             else:
                 raise Refused(400, "Непонятно, что сделать: обновите страницу.")
         except Refused as refused:
@@ -350,8 +396,10 @@ class StagePages:
             return await self.show(request, target, refused.status, refused.message, values=values)
         finally:
             await form.close()
-        outcome = "done" if action == "done" else "skipped"
-        return RedirectResponse(f"{request.url.path}?ok={outcome}", status_code=303)
+        query = f"?ok={OUTCOMES[action]}"
+        if action == "trigger":
+            query += "&occurrence=" + quote(label, safe="")
+        return RedirectResponse(f"{request.url.path}{query}", status_code=303)
 
     async def record_done(self, target: Target, form: FormData, values: FormValues) -> None:
         if not target.viewer.may_mark:
@@ -424,6 +472,47 @@ class StagePages:
             )
         except Refusal as refusal:
             await self.refused_by_recording(target, label, refusal)
+
+    async def record_trigger(self, target: Target, values: FormValues) -> str:
+        """A new outside event of a triggered stage (`recording.trigger`); its occurrence's label."""
+        if not target.viewer.may_mark:
+            raise Refused(403, "Записать повод может только ответственный за этап.")
+        try:
+            outcome = await run_in_threadpool(
+                recording.trigger,
+                self.context.tracker,
+                target.active.id,
+                target.planned.id,
+                actor=target.viewer.actor,
+                at=values.triggered_at or None,
+                by=target.viewer.person,
+                note=values.trigger_note or None,
+                channel="web",
+            )
+        except Refusal as refusal:
+            raise Refused(422, refusal_text(refusal)) from None
+        return outcome.label
+
+    async def record_activate(self, target: Target, values: FormValues) -> None:
+        """An optional stage put to use (`recording.activate`), by its owner or an editor, with a reason."""
+        if not target.viewer.may_decide:
+            raise Refused(403, "Задействовать резервный этап может только его ответственный (первый в списке).")
+        if not values.activate_reason:
+            raise Refused(422, "Напишите, почему резервный этап задействован.")
+        person = acting_person(target, values, "Выберите, кто решил задействовать резервный этап.")
+        try:
+            await run_in_threadpool(
+                recording.activate,
+                self.context.tracker,
+                target.active.id,
+                target.planned.id,
+                by=person,
+                actor=target.viewer.actor,
+                reason=values.activate_reason,
+                channel="web",
+            )
+        except Refusal as refusal:
+            raise Refused(422, refusal_text(refusal)) from None
 
     async def refused_by_recording(self, target: Target, label: str, refusal: Refusal) -> None:
         """The use case's own refusal: a completion recorded meanwhile reads as «уже отмечен …»."""

@@ -15,7 +15,12 @@ signed-in twin). Everything is plain values for the template `stage.html.j2`:
   Russian words, and the evidence files named by their original names.
 
 Triggered stages ("со дня получения запроса") show each recorded trigger as an occurrence — even a
-single one — and the form offers the open ones to choose from. A stage late while blocked reads
+single one — with its due date and, while open, its status; the completion form offers the open ones
+to choose from (each open row links to the form with its occurrence chosen, `?occurrence=…`).
+Whoever may mark the stage may also record a new trigger (`form#trigger-form`: when, default now,
+and a note). Optional stages say whether they were put to use (when, by whom, why); until then
+whoever may skip the stage (`Viewer.may_decide`: its owner, an editor) may activate it
+(`form#activate-form`, a reason required). A stage late while blocked reads
 "просрочен на 3 рабочих дня; ждёт этап 4 (Торопкина А.А.)". Notes: the page shows what the author
 marked for staff (`Stage.staff_notes`); the author's own `notes` only to signed-in accounts.
 
@@ -26,6 +31,7 @@ name), never by their raw payload (a reminder's channel is an e-mail address or 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -35,10 +41,10 @@ from zoneinfo import ZoneInfo
 from cyclogram.engine import russian
 from cyclogram.engine.auditchain import AuditRecord
 from cyclogram.engine.model import Roadmap
-from cyclogram.engine.plan import PlannedStage
+from cyclogram.engine.plan import Plan, PlannedStage
 from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status, waiting_text
 from cyclogram.engine.timeexpr import UNIT_WORDS
-from cyclogram.engine.tracking import Completion, CompletionState
+from cyclogram.engine.tracking import Activation, Completion, CompletionState
 from cyclogram.render import ACTION_WORDS, KIND_NAMES
 from cyclogram.store import audit
 from cyclogram.store.reads import EvidenceInfo
@@ -52,6 +58,14 @@ HISTORY_WORDS = {
 ACTOR_WORDS = {"dispatcher": "рассылка напоминаний"}
 CHANNEL_WORDS = {"web": "в веб-приложении", "prefect": "в Prefect", "csv": "из таблицы"}
 FINISHED = (Status.DONE, Status.DONE_LATE, Status.SKIPPED)
+# "в течение …" takes the genitive: 1 рабочего дня, 2 (5) рабочих дней
+WITHIN_WORDS = {
+    "d": ("дня", "дней", "дней"),
+    "wd": ("рабочего дня", "рабочих дней", "рабочих дней"),
+    "h": ("часа", "часов", "часов"),
+    "w": ("недели", "недель", "недель"),
+    "mo": ("месяца", "месяцев", "месяцев"),
+}
 
 
 @dataclass(frozen=True)
@@ -60,8 +74,8 @@ class Viewer:
 
     person: str | None  # the link's person; None for a signed-in account
     actor: str  # the audit log's actor of what they record
-    may_mark: bool  # record a completion
-    may_decide: bool  # skip the stage, or complete it despite a block (the owner, an editor)
+    may_mark: bool  # record a completion, or a trigger of a triggered stage
+    may_decide: bool  # skip the stage, complete it despite a block, activate it (the owner, an editor)
     choose_person: bool  # an editor marks for someone else
     occurrence: str | None  # fixed by the link; None: chosen in the form
     evidence_query: str = ""  # what a download link needs ("?link=…" on a link page)
@@ -80,6 +94,9 @@ class FormValues:
     force: bool = False
     by: str = ""
     occurrence: str = ""
+    triggered_at: str = ""  # the trigger form's moment ("2024-10-14T10:00")
+    trigger_note: str = ""
+    activate_reason: str = ""
 
 
 def name_of(roadmap: Roadmap, key: str | None) -> str:
@@ -155,17 +172,26 @@ def badge(row: StageStatus) -> SimpleNamespace:
     return SimpleNamespace(value=row.status.value, word=STATUS_WORDS[row.status])
 
 
+def within_text(planned: PlannedStage, each: str = "") -> str:
+    """A triggered stage's term after each trigger: "в течение 2 рабочих дней после повода"."""
+    within = planned.stage.within
+    if planned.stage.trigger is None:
+        return ""
+    if within is None:
+        return "без срока (по мере необходимости)"
+    words = WITHIN_WORDS.get(within.unit) or UNIT_WORDS[within.unit]
+    return f"в течение {abs(within.amount)} {russian.plural(abs(within.amount), *words)} после {each}повода"
+
+
 def due_text(planned: PlannedStage) -> str:
     if planned.unknown:
         return "пока не определён"
     if planned.kind == "continuous":
         return "постоянно"
     if planned.kind == "triggered" and planned.occurrences:
-        within = planned.stage.within
-        if within is None:
+        if planned.stage.within is None:
             return "по мере необходимости, без срока"
-        words = russian.plural(within.amount, *UNIT_WORDS[within.unit])
-        return f"в течение {abs(within.amount)} {words} после каждого повода (см. ниже)"
+        return within_text(planned, "каждого ") + " (см. ниже)"
     if len(planned.occurrences) > 1:
         return f"{len(planned.occurrences)} {russian.plural(len(planned.occurrences), 'раз', 'раза', 'раз')} (см. ниже)"
     occurrence = planned.occurrences[0] if planned.occurrences else None
@@ -179,11 +205,14 @@ def due_text(planned: PlannedStage) -> str:
     return f"до {due}"
 
 
-def occurrences(planned: PlannedStage, completions: list[Completion], roadmap: Roadmap, zone: ZoneInfo) -> list[SimpleNamespace]:
+def occurrences(
+    planned: PlannedStage, completions: list[Completion], roadmap: Roadmap, zone: ZoneInfo, status: RoadmapStatus | None = None
+) -> list[SimpleNamespace]:
     """One row per occurrence of a stage that happens several times, or by outside events (none for
-    a one-off stage)."""
+    a one-off stage); an open row carries its own status when `status` judged it."""
     if len(planned.occurrences) <= 1 and planned.kind != "triggered":
         return []
+    judged = open_statuses(status, planned.id) if status is not None else {}
     rows = []
     for occurrence in planned.occurrences:
         label = occurrence.label or ""
@@ -192,6 +221,7 @@ def occurrences(planned: PlannedStage, completions: list[Completion], roadmap: R
         if done is not None:
             word = "выполнено" if done.state is CompletionState.DONE else "пропущено"
             state = f"{word} {local_moment(done.at.isoformat(), zone)} ({name_of(roadmap, done.by)})"
+        row = judged.get(label) if done is None else None
         rows.append(
             SimpleNamespace(
                 label=label,
@@ -200,9 +230,56 @@ def occurrences(planned: PlannedStage, completions: list[Completion], roadmap: R
                 explain=occurrence.unknown or occurrence.explain,
                 state=state,
                 finished=done is not None,
+                badge=badge(row) if row is not None else None,
+                detail=status_detail(row, status) if row is not None and status is not None else "",
             )
         )
     return rows
+
+
+def open_statuses(status: RoadmapStatus, stage_id: str) -> dict[str, StageStatus]:
+    """The status of each open occurrence of a stage by label: every one of a triggered stage with
+    several open (`RoadmapStatus.open_occurrences`), else the one the stage's row is about."""
+    found = {row.occurrence: row for row in status.open_occurrences.get(stage_id, ())}
+    row = status.stages.get(stage_id)
+    if row is not None and row.status not in FINISHED and row.occurrence not in found:
+        found[row.occurrence] = row
+    return found
+
+
+def trigger_flash(planned: PlannedStage, label: str) -> str | None:
+    """After a trigger was recorded: «Готово: записан повод «запрос 14.10.2024 10:00», срок до
+    16.10.2024, среда.» — the due date as the recomputed plan has it (what `cyclogram trigger` prints)."""
+    occurrence = next((o for o in planned.occurrences if o.label and o.label == label), None)
+    if occurrence is None:
+        return None
+    if occurrence.due is not None:
+        time = f" {occurrence.due_time:%H:%M}" if occurrence.due_time else ""
+        due = f", срок до {russian.format_date_weekday(occurrence.due)}{time}"
+    else:
+        due = ", без срока (по мере необходимости)"
+    return f"Готово: записан повод «{label}»{due}."
+
+
+def activated_flash(planned: PlannedStage) -> str:
+    """After an optional stage was activated: «Готово: резервный этап задействован, срок до 22.04.2025, вторник.»"""
+    due = f", срок до {russian.format_date_weekday(planned.due)}" if planned.due else ""
+    return f"Готово: резервный этап задействован{due}."
+
+
+def activation_view(
+    planned: PlannedStage, activations: Sequence[Activation], plan: Plan, zone: ZoneInfo
+) -> SimpleNamespace | None:
+    """An optional stage: whether it was put to use, when, by whom and why (None for other stages)."""
+    if not planned.stage.optional:
+        return None
+    found = next((a for a in activations if a.stage_id == planned.id), None)
+    if found is None:
+        return SimpleNamespace(active=False, text="не задействован", reason="")
+    source = plan.stages.get(found.via) if found.via else None
+    via = f", по отметке этапа {source.stage.display_number if source else found.via}" if found.via else ""
+    text = f"задействован {local_moment(found.at.isoformat(), zone)} ({name_of(plan.roadmap, found.by)}){via}"
+    return SimpleNamespace(active=True, text=text, reason=found.reason or "")
 
 
 def neighbours(status: RoadmapStatus, keys: list[str], roadmap: Roadmap) -> list[SimpleNamespace]:
@@ -337,6 +414,7 @@ def stage_values(
     history: list[AuditRecord],
     files: dict[str, EvidenceInfo],
     today: dt.date,
+    activations: Sequence[Activation] = (),
 ) -> dict[str, Any]:
     """Everything `stage.html.j2` shows (module docstring)."""
     roadmap, zone = active.roadmap, active.zone
@@ -348,6 +426,10 @@ def stage_values(
     owner = planned.responsible[0] if planned.responsible else None
     open_labels = [o.label for o in planned.occurrences if o.label and completion_of(completions, stage_id, o.label) is None]
     continuous = planned.kind == "continuous"
+    choosing = not viewer.occurrence  # a signed-in page, or a link not bound to one occurrence
+    activation = activation_view(planned, activations, status.plan, zone)
+    may_activate = activation is not None and not activation.active and row.status not in FINISHED
+    now = dt.datetime.now(zone)
     return {
         "roadmap": SimpleNamespace(
             id=active.id, title=roadmap.title, organization=roadmap.organization, timezone=roadmap.timezone
@@ -365,14 +447,17 @@ def stage_values(
             evidence_required=stage.evidence_required,
             continuous=continuous,
             triggered=planned.kind == "triggered",
+            trigger=stage.trigger,
+            within=within_text(planned),
+            activation=activation,
         ),
         "badge": badge(row),
         "detail": status_detail(row, status),
         "due_text": due_text(planned),
         "explain": planned.explain,
-        "occurrences": occurrences(planned, completions, roadmap, zone),
+        "occurrences": occurrences(planned, completions, roadmap, zone, status),
         "occurrence": label,
-        "open_occurrences": open_labels if viewer.occurrence is None else [],
+        "open_occurrences": open_labels if choosing else [],
         "responsible": [
             SimpleNamespace(
                 name=name_of(roadmap, key),
@@ -390,6 +475,10 @@ def stage_values(
         "viewer": viewer,
         "show_done_form": viewer.may_mark and completion is None and not continuous,
         "show_skip_form": viewer.may_decide and completion is None,
+        "show_trigger_form": viewer.may_mark and stage.trigger is not None,
+        "show_activate_form": viewer.may_decide and may_activate,
+        "now_local": f"{now:%Y-%m-%dT%H:%M}",
+        "today_end": f"{now:%Y-%m-%d}T23:59",
         "people": people_choices(roadmap, planned) if viewer.choose_person else [],
         "default_by": viewer.person or owner or "",
         "today_iso": today.isoformat(),
