@@ -68,6 +68,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_flows.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_telegram.py
+	$(BIN)/python bench/bench_limits.py
 
 schema: $(STAMP)
 	$(BIN)/cyclogram schema -o docs/roadmap.schema.json

@@ -10,7 +10,7 @@ The test side (thread-safe): `message`, `press`, `document`, `photo` put updates
 way Telegram would build them; `sent`, `edits`, `answers`, `offsets` are what the bot did; `stall`
 makes a method hang until `release` (to kill the bot mid-update); `replay` hands an update out once
 more whatever the offset (a delivery repeated, as after a lost acknowledgement); `blocked` chats
-answer 403. `wait` polls for a condition with a generous bound — never a timing assertion.
+answer 403; `hide_sizes` makes getFile keep a file's size to itself. `wait` polls for a condition with a generous bound — never a timing assertion.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ class Sent:
 
 
 class FakeTelegram:
+    POLL_INTERVAL_S = 0.05  # how often a waiting getUpdates looks at the queue (a bench sets it lower)
+
     def __init__(self, token: str = TOKEN, username: str = USERNAME) -> None:
         self.token = token
         self.username = username
@@ -82,6 +84,7 @@ class FakeTelegram:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.webhook: dict[str, Any] = {}
         self.blocked: set[int] = set()
+        self.hide_sizes = False  # getFile without file_size (the size is then known only while downloading)
         self.stalled: set[str] = set()
         self.released = threading.Event()
         self._update_ids = itertools.count(5001)
@@ -288,7 +291,7 @@ class FakeTelegram:
                     return self._ok(ready[:100])
             if time.monotonic() >= deadline:
                 return self._ok([])
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(self.POLL_INTERVAL_S)
 
     def _chat_of(self, raw: Any) -> dict[str, Any]:
         text = str(raw)
@@ -350,19 +353,16 @@ class FakeTelegram:
         if found is None:
             return self._error(400, "Bad Request: invalid file_id")
         path, content = found
-        return self._ok(
-            {
-                "file_id": params["file_id"],
-                "file_unique_id": f"u{params['file_id']}",
-                "file_size": len(content),
-                "file_path": path,
-            }
-        )
+        result: dict[str, Any] = {"file_id": params["file_id"], "file_unique_id": f"u{params['file_id']}", "file_path": path}
+        if not self.hide_sizes:
+            result["file_size"] = len(content)
+        return self._ok(result)
 
     async def _file(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
             return Response(status_code=401)
         with self.lock:
+            self.calls.append("file")
             found = next((content for path, content in self.files.values() if path == request.path_params["path"]), None)
         if found is None:
             return Response(status_code=404)

@@ -17,10 +17,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -34,9 +36,10 @@ organization: МБОУ «СОШ №12»
 academic_year: 2024-2025
 timezone: Asia/Irkutsk
 people:
-  toropkina: {name: Торопкина А.А., position: заместитель директора}
-  volkova: {name: Волкова Л.А., position: педагог-психолог, supervisor: toropkina}
-  petrova: {name: Петрова П.П., position: классный руководитель, supervisor: toropkina, contacts: {telegram: "7770001"}}
+  melnikova: {name: Мельникова Н.А., position: директор}
+  toropkina: {name: Торопкина А.А., position: заместитель директора по УВР, supervisor: melnikova}
+  volkova: {name: Волкова Л.А., position: педагог-психолог, supervisor: melnikova}
+  petrova: {name: Петрова П.П., position: классный руководитель, supervisor: melnikova, contacts: {telegram: "7770001"}}
 stages:
   - {id: upload, number: "20", title: Произвести выгрузку результатов тестирования, due: 2024-10-14, responsible: [volkova]}
   - id: forms
@@ -59,7 +62,8 @@ STRANGER = 9990001
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
 DEEP_LINK = re.compile(rf"https://t\.me/{USERNAME}\?start=([A-Za-z0-9_-]+)")
-DONE_AT = re.compile(r"✅ выполнено \d\d\.\d\d\.\d{4} в \d\d:\d\d")
+DONE_AT = re.compile(r"✅ выполнено (\d\d\.\d\d\.\d{4} в \d\d:\d\d)")
+ZONE = ZoneInfo("Asia/Irkutsk")  # the roadmap's
 
 
 @dataclass
@@ -174,6 +178,13 @@ def answer_of(fake: FakeTelegram, update: dict[str, Any]) -> dict[str, Any]:
     return wait(lambda: (fake.answered(update) or [None])[-1], f"ответ на нажатие {update['update_id']}")
 
 
+def done_at(text: str) -> dt.datetime:
+    """The moment «✅ выполнено 14.10.2024 в 10:32» in an edited message says, in the roadmap's zone."""
+    found = DONE_AT.search(text)
+    assert found, text
+    return dt.datetime.strptime(found[1], "%d.%m.%Y в %H:%M").replace(tzinfo=ZONE)
+
+
 def reply_after(fake: FakeTelegram, chat: int, count: int, what: str) -> Sent:
     return wait(lambda: (fake.sent_to(chat)[count:] or [None])[0], what)
 
@@ -222,7 +233,9 @@ def test_a_reminder_answered_from_telegram(world: World) -> None:
     press = fake.press(VOLKOVA, upload, upload.button("✅")["callback_data"])
     assert answer_of(fake, press)["text"] == "Этап 20 отмечен выполненным."
     edit = wait(lambda: fake.edits_of(upload), "сообщение исправлено")[-1]
-    assert DONE_AT.search(edit["text"]) and edit["text"].startswith(upload.text.rstrip())
+    assert edit["text"].startswith(upload.text.rstrip()) and edit["text"].rstrip().endswith(DONE_AT.search(edit["text"])[0])
+    # «выполнено DD.MM.YYYY в HH:MM» is when it was pressed, in the school's own time zone
+    assert abs(done_at(edit["text"]) - dt.datetime.now(ZONE)) < dt.timedelta(minutes=5)
     assert [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row] == ["Открыть"]
     assert world.status()["upload"]["status"] in ("done", "done_late")
     (event,) = [e for e in world.cli_history() if e["action"] == "stage.done" and e["stage_id"] == "upload"]
@@ -264,15 +277,22 @@ def test_a_reminder_answered_from_telegram(world: World) -> None:
     assert (world.home / "evidence" / digest[:2] / digest).read_bytes() == PDF
 
     # A photo as a reply to the reminder itself; too big a photo is refused before downloading.
-    sent_before = len(fake.sent_to(VOLKOVA))
+    sent_before, downloads = len(fake.sent_to(VOLKOVA)), fake.calls.count("getFile")
     fake.photo(VOLKOVA, JPEG, reply_to=photos, declared_size=25 * 1024 * 1024)
     assert "больше 20 МБ" in reply_after(fake, VOLKOVA, sent_before, "отказ в большом фото").text
+    assert fake.calls.count("getFile") == downloads and not world.recorded("photos")
     fake.photo(VOLKOVA, JPEG, reply_to=photos)
     photo_saved = reply_after(fake, VOLKOVA, sent_before + 1, "фото принято")
-    assert re.fullmatch(
-        r"Этап 22 отмечен выполненным, подтверждение «фото-\d{4}-\d\d-\d\d-\d{4}\.jpg» сохранено\.", photo_saved.text
+    photo_name = re.fullmatch(
+        r"Этап 22 отмечен выполненным, подтверждение «(фото-\d{4}-\d\d-\d\d-\d{4}\.jpg)» сохранено\.", photo_saved.text
     )
-    assert world.recorded("photos")
+    assert photo_name and fake.calls.count("getFile") == downloads + 1 and "file" in fake.calls
+    jpeg_digest = hashlib.sha256(JPEG).hexdigest()  # the largest size of the photo, downloaded whole
+    assert world.done_events("photos")[0]["payload"]["evidence"] == f"sha256:{jpeg_digest}"
+    assert (world.home / "evidence" / jpeg_digest[:2] / jpeg_digest).read_bytes() == JPEG
+    assert {"sha256": jpeg_digest, "name": photo_name[1], "size": len(JPEG)} in [
+        e["payload"] for e in world.history() if e["action"] == "evidence.stored"
+    ]
 
     # /мои: overdue and this week's stages with buttons; a blocked stage is explained, not recorded.
     sent_before = len(fake.sent_to(VOLKOVA))
@@ -298,13 +318,17 @@ def test_a_reminder_answered_from_telegram(world: World) -> None:
     )
     assert world.done_events("review")[0]["payload"]["by"] == "petrova"
 
-    # /просрочено: for supervisors only.
+    # /просрочено: the deputy director by position (she supervises nobody here, as in the seed roadmaps).
     fake.message(TOROPKINA, "/просрочено")
     overdue = reply_after(fake, TOROPKINA, 1, "ответ на /просрочено")
     assert overdue.text.startswith("Просрочено — «Выгрузка и отчёты СПТ»") and "10 «Выдать коды" in overdue.text
+    assert "Волкова Л.А." in overdue.text and "20 «" not in overdue.text  # who answers; done stages are not late
+    fake.message(TOROPKINA, "/help")
+    assert "/просрочено" in reply_after(fake, TOROPKINA, 2, "справка заместителю").text
     sent_before = len(fake.sent_to(VOLKOVA))
     fake.message(VOLKOVA, "/overdue")
-    assert "для руководителей" in reply_after(fake, VOLKOVA, sent_before, "отказ в /просрочено").text
+    refusal = reply_after(fake, VOLKOVA, sent_before, "отказ в /просрочено").text
+    assert "для руководства школы" in refusal and "Просрочено" not in refusal
 
     # /stop: unlinked, audited; the chat is a stranger again.
     fake.message(VOLKOVA, "/stop")
@@ -361,8 +385,12 @@ def test_the_webhook_instead_of_polling(world: World, monkeypatch: pytest.Monkey
     tracker = Tracker(open_store(world.database), world.home / "evidence")
     context = WebContext(tracker, app.web_key(), "https://cyclogram.school12.example")
     fake = world.fake
+    polling = world.start_bot()
     with AppServer(create_app(context, quiet=True)) as site:
         world.cli("telegram", "webhook", "set", "--base-url", site.url)
+        # one receiver at a time: the polling bot stops once the webhook is set, and refuses to start
+        assert polling.wait(timeout=90) == 1
+        assert "cyclogram telegram webhook delete" in world.bot_log()
         assert fake.webhook == {
             "url": f"{site.url}/telegram/webhook/{secret_path(context.key)}",
             "secret_token": secret_token(context.key),
@@ -547,3 +575,129 @@ def test_only_the_responsible_may_mark_and_errors_never_show_the_token(world: Wo
     text = explain(error, TOKEN)
     assert TOKEN not in text and TOKEN.split(":")[1] not in text and "нет связи с Telegram" in text
     tracker.store.close()
+
+
+def test_overdue_is_for_the_director_and_deputies_by_position() -> None:
+    """/просрочено by role: in both seed roadmaps every teacher's supervisor is the director, so the
+    deputy director gets it by her position, not as somebody's supervisor."""
+    import yaml
+
+    from cyclogram.bot.asking import is_leadership
+    from cyclogram.engine.model import Roadmap
+
+    root = Path(__file__).parent.parent / "roadmaps"
+    allowed = {}
+    for name in ("spt-usolye-2024.yaml", "objectivity-bobrovsky-2022.yaml"):
+        roadmap = Roadmap.model_validate(yaml.safe_load((root / name).read_text(encoding="utf-8")))
+        allowed[name] = sorted(key for key in roadmap.people if is_leadership(roadmap, key))
+    assert allowed == {
+        "spt-usolye-2024.yaml": ["kochneva", "melnikova", "toropkina"],  # директор, заместитель руководителя/директора
+        "objectivity-bobrovsky-2022.yaml": ["deputy_uvr", "director"],  # not «руководитель ШМО», not «классный руководитель»
+    }
+    roadmap = Roadmap.model_validate(yaml.safe_load(ROADMAP))
+    assert [k for k in roadmap.people if is_leadership(roadmap, k)] == ["melnikova", "toropkina"]
+    # a role titled so counts too; a plain supervisor (gets the escalations anyway) keeps it
+    data = yaml.safe_load(ROADMAP)
+    data["people"]["volkova"]["position"] = None
+    data["roles"] = {"admin": {"title": "Зам. директора по ВР", "members": ["volkova"]}}
+    data["people"]["petrova"]["supervisor"] = "volkova"
+    assert is_leadership(Roadmap.model_validate(data), "volkova")
+    del data["roles"]
+    assert is_leadership(Roadmap.model_validate(data), "volkova")
+    data["people"]["petrova"]["supervisor"] = "melnikova"
+    assert not is_leadership(Roadmap.model_validate(data), "volkova")
+
+
+def test_today_lists_only_the_stages_due_today(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/сегодня against a roadmap dated around the real today (the bot has no clock of its own)."""
+    from cyclogram import app
+    from cyclogram.bot import asking, chats, texts, updates
+    from cyclogram.bot.context import BotContext
+    from cyclogram.store import open_store
+    from cyclogram.tracker import Tracker
+
+    today = dt.datetime.now(ZONE).date()
+    start = today.year if today.month >= 9 else today.year - 1
+    later = today + dt.timedelta(days=20)  # another day of the same academic year, not today
+    if later > dt.date(start + 1, 8, 31):
+        later = today - dt.timedelta(days=20)
+    roadmap = f"""\
+id: tg-today
+title: Сегодняшние дела
+academic_year: {start}-{start + 1}
+timezone: Asia/Irkutsk
+calendar: {{working_days: ["{today.isoformat()}", "{later.isoformat()}"]}}
+people:
+  volkova: {{name: Волкова Л.А., position: педагог-психолог}}
+stages:
+  - {{id: now, number: "1", title: Сдать отчёт сегодня, due: {today.isoformat()}, responsible: [volkova]}}
+  - {{id: soon, number: "2", title: Сдать отчёт в другой день, due: {later.isoformat()}, responsible: [volkova]}}
+"""
+    (tmp_path / "tg-today.yaml").write_text(roadmap, encoding="utf-8")
+    home = tmp_path / "home"
+    monkeypatch.setenv("CYCLOGRAM_HOME", str(home))
+    monkeypatch.setenv("CYCLOGRAM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CYCLOGRAM_SECRET_WEB_SECRET", "a web secret for the telegram tests")
+    monkeypatch.delenv("CYCLOGRAM_DATABASE_URL", raising=False)
+    loaded = subprocess.run(
+        [sys.executable, "-m", "cyclogram", "load", str(tmp_path / "tg-today.yaml")],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=180,
+    )
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    tracker = Tracker(open_store(f"sqlite:///{home / 'cyclogram.db'}"), home / "evidence")
+    secrets = app.secrets()
+    ctx = BotContext(tracker, secrets, app.web_key(secrets), None, TOKEN)
+    invitation = chats.invite(tracker, "tg-today", "volkova", "zavuch")
+    chats.redeem(tracker, invitation.code, str(VOLKOVA), updates.claim(1, "link"), bad_code="?")
+
+    todays = asking.my_stages(ctx, str(VOLKOVA), today_only=True)
+    assert not isinstance(todays, str)
+    (listing,) = todays
+    assert listing.text.startswith("Сроки сегодня — Волкова Л.А.")
+    assert "1 «Сдать отчёт сегодня»" in listing.text and "Сдать отчёт в другой день" not in listing.text
+    assert [item.stage_id for item in listing.items] == ["now"]
+    week = asking.my_stages(ctx, str(VOLKOVA))
+    assert not isinstance(week, str) and week[0].text.startswith("Мои этапы") and "Сдать отчёт сегодня" in week[0].text
+    assert asking.my_stages(ctx, str(STRANGER), today_only=True) == texts.NOT_LINKED
+    tracker.store.close()
+
+
+def test_downloads_are_capped_even_when_telegram_does_not_say_the_size(tmp_path: Path) -> None:
+    """getFile, then the file itself, into a private temporary file; over the cap nothing is kept —
+    whether getFile declared the size or the bytes only turned out too many while streaming."""
+    import asyncio
+
+    from cyclogram.bot.client import fetch_username, make_bot
+    from cyclogram.bot.handlers import TooLarge, download
+
+    fake = FakeTelegram()
+    content = bytes(range(256)) * 12  # 3 KB
+    with AppServer(fake.app) as server:
+
+        async def run() -> None:
+            bot = make_bot(TOKEN, server.url)
+            try:
+                small = await download(bot, fake.add_file("small.pdf", content), limit=len(content))
+                assert small.read_bytes() == content and small.stat().st_mode & 0o077 == 0
+                small.unlink()
+                with pytest.raises(TooLarge):  # declared by getFile: not downloaded at all
+                    await download(bot, fake.add_file("big.pdf", content), limit=1000)
+                assert fake.calls.count("file") == 1
+                fake.hide_sizes = True
+                with pytest.raises(TooLarge):  # found out while streaming: the partial file is removed
+                    await download(bot, fake.add_file("big.pdf", content), limit=1000)
+                assert fake.calls.count("file") == 2
+            finally:
+                await bot.session.close()
+
+        before = set(Path(tempfile.gettempdir()).glob("cyclogram-telegram-*"))
+        asyncio.run(run())
+        assert set(Path(tempfile.gettempdir()).glob("cyclogram-telegram-*")) == before
+
+        # the deep link's @username: one getMe without aiogram (its import costs seconds); None on failure
+        assert asyncio.run(fetch_username(TOKEN, server.url)) == USERNAME
+        assert asyncio.run(fetch_username(TOKEN.replace("AAH", "BBH"), server.url)) is None
+        assert asyncio.run(fetch_username(TOKEN, server.url + "/nowhere")) is None

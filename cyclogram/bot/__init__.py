@@ -29,8 +29,9 @@ Decisions:
   own polling loop are not used: the bot keeps no state in memory, everything is in the database.
 * **One process receives updates**: `cyclogram bot` (long polling) or the web app's route
   `POST /telegram/webhook/<secret path>` after `cyclogram telegram webhook set` — Telegram refuses
-  getUpdates while a webhook is set, and `cyclogram bot` refuses to start then. The webhook's path
-  and its `X-Telegram-Bot-Api-Secret-Token` are derived from the web app's signing key.
+  getUpdates while a webhook is set: `cyclogram bot` refuses to start then, and stops when one is
+  set. The webhook's path and its `X-Telegram-Bot-Api-Secret-Token` are derived from the web app's
+  signing key.
 * **Exactly once** (`updates`, `intake`): an update's id is written in the same transaction as the
   completion it causes (`recording.done(guard=…)`), so an update processed twice — the bot killed
   after recording but before acknowledging it, two bot processes by mistake, a webhook retried —

@@ -6,22 +6,27 @@
   `MAX_LINES`). The same status as everywhere: the roadmap's own today, working days.
 * **/сегодня** (`/today`): the stages due today.
 * **/просрочено** (`/overdue`): every overdue stage of the roadmap with who answers for it — for
-  supervisors only. The rule: a person is a supervisor when someone in the roadmap names them as
-  `supervisor` (the deputy director, the director — exactly those who get escalations); the
-  command is refused for everyone else. No buttons: a supervisor does not mark other people's
-  stages (the web board is for that).
+  the school's leadership only (`may_see_overdue`): a person whose `position` in the roadmap, or
+  the title of a roadmap role they are a member of, names the director or a deputy director
+  («заместитель директора по УВР», «зам. директора», «завуч», «директор ОУ», «заместитель
+  руководителя»), and anyone the roadmap names as a `supervisor` (they get the escalations of
+  those overdue stages anyway). In the seed roadmaps every teacher's supervisor is the director,
+  so the deputy director qualifies by position. The command is refused for everyone else. No
+  buttons: a supervisor does not mark other people's stages (the web board is for that).
 * **/помощь** (`/help`, `/start` without a code): what the bot does, and whom the chat is linked to.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from cyclogram import actionlinks
 from cyclogram.bot import chats, texts
 from cyclogram.bot.cards import MAX_BUTTON_ITEMS, Item
 from cyclogram.bot.context import BotContext
+from cyclogram.engine.model import Roadmap
 from cyclogram.engine.status import RoadmapStatus, StageStatus, Status
 from cyclogram.tracker import TrackingError
 
@@ -29,6 +34,9 @@ MAX_LINES = 30
 MAX_OVERDUE_LINES = 40
 FINISHED = frozenset({Status.DONE, Status.DONE_LATE, Status.SKIPPED})
 WAITING = frozenset({Status.OPEN, Status.DUE_SOON, Status.BLOCKED})
+# a position or role title naming the director or a deputy («заместитель директора по УВР», «зам.
+# директора», «замдиректора», «завуч», «директор ОУ», «заместитель руководителя»); not «руководитель ШМО»
+LEADERSHIP = re.compile(r"директор|завуч|зам(?:еститель|\.)?\s*руководител", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ def overdue(ctx: BotContext, chat_id: str) -> list[str]:
     messages = []
     seen: set[str] = set()
     for person in people:
-        if person.roadmap_id in seen or not is_supervisor(ctx, person.roadmap_id, person.person):
+        if person.roadmap_id in seen or not may_see_overdue(ctx, person.roadmap_id, person.person):
             continue
         seen.add(person.roadmap_id)
         status = ctx.tracker.status(person.roadmap_id)
@@ -100,16 +108,27 @@ def help_for(ctx: BotContext, chat_id: str) -> str:
     people = chats.chat_people(ctx.tracker, ctx.secrets, chat_id)
     if not people:
         return texts.help_text([], False) + "\n\n" + texts.NOT_LINKED
-    supervisor = any(is_supervisor(ctx, p.roadmap_id, p.person) for p in people)
+    supervisor = any(may_see_overdue(ctx, p.roadmap_id, p.person) for p in people)
     return texts.help_text([texts.person_line(p.name, p.roadmap_title) for p in people], supervisor)
 
 
-def is_supervisor(ctx: BotContext, roadmap_id: str, person: str) -> bool:
-    """Someone in the roadmap names this person as their `supervisor` (module docstring)."""
+def may_see_overdue(ctx: BotContext, roadmap_id: str, person: str) -> bool:
+    """/просрочено: the director or a deputy by position or role, or a supervisor (module docstring)."""
     try:
         roadmap = ctx.tracker.active(roadmap_id).roadmap
     except TrackingError:
         return False
+    return is_leadership(roadmap, person)
+
+
+def is_leadership(roadmap: Roadmap, person: str) -> bool:
+    """The rule of `may_see_overdue` on a roadmap (module docstring)."""
+    found = roadmap.people.get(person)
+    if found is None:
+        return False
+    titles = [found.position or ""] + [role.title for role in roadmap.roles.values() if person in role.members]
+    if any(LEADERSHIP.search(title) for title in titles):
+        return True
     return any(other.supervisor == person for other in roadmap.people.values())
 
 

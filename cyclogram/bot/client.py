@@ -118,20 +118,31 @@ _usernames: dict[str, str] = {}
 
 
 async def fetch_username(token: str, api_url: str | None = None) -> str | None:
-    """The bot's @username (getMe), for deep links; None when Telegram cannot be asked now."""
-    cache_key = f"{api_url or settings.telegram_api_url()} {token}"
+    """The bot's @username (getMe), for deep links; None when Telegram cannot be asked now.
+
+    One GET with aiohttp (aiogram's own transport) rather than aiogram's `Bot`: importing aiogram
+    builds its ~600 pydantic types, 4–5 s here, which `cyclogram telegram link` and the first
+    «Подключить Telegram» of a web worker would otherwise wait for (bench/README.md, «Telegram»)."""
+    import aiohttp
+
+    base = (api_url or settings.telegram_api_url()).rstrip("/")
+    cache_key = f"{base} {token}"
     if cache_key in _usernames:
         return _usernames[cache_key]
-    bot = make_bot(token, api_url, timeout=10)
     try:
-        me = await bot.get_me()
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+            session.get(f"{base}/bot{token}/getMe") as response,
+        ):
+            answer = await response.json(content_type=None)
     except Exception:  # noqa: BLE001 - the caller shows the code and how to send it instead
         return None
-    finally:
-        await bot.session.close()
-    if me.username:
-        _usernames[cache_key] = me.username
-    return me.username
+    result = answer.get("result") if isinstance(answer, dict) and answer.get("ok") is True else None
+    username = result.get("username") if isinstance(result, dict) else None
+    if not isinstance(username, str) or not username:
+        return None
+    _usernames[cache_key] = username
+    return username
 
 
 def bot_username(token: str) -> str | None:

@@ -7,6 +7,9 @@
   update goes through `intake.process`; the offset moves past an update only once it is processed,
   and starts from the database (`updates.next_offset`) — so a restarted bot, even one killed with
   SIGKILL, neither skips nor doubles anything.
+* **One receiver**: a webhook set while the bot runs (`cyclogram telegram webhook set`; Telegram
+  answers getUpdates with 409 «…while webhook is active») stops the bot with the same refusal as
+  at start (exit code 1): the web app receives the updates from then on.
 * **Trouble**: no network, Telegram's 5xx, or another process polling the same bot (409 Conflict)
   are said on stderr and retried with a back-off (1 s doubling to `MAX_BACKOFF_S`); a busy or
   unreachable database leaves the offset where it is and retries the same update.
@@ -40,6 +43,10 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 DEFAULT_POLL_TIMEOUT_S = 25
 MAX_BACKOFF_S = 60.0
 PRUNE_EVERY_S = 6 * 3600
+WEBHOOK_SET = (
+    "у бота настроен вебхук — обновления получает веб-приложение (cyclogram web); чтобы получать их здесь, "
+    "сначала: cyclogram telegram webhook delete"
+)
 
 
 def run(ctx: BotContext, poll_timeout: int = DEFAULT_POLL_TIMEOUT_S) -> None:
@@ -92,10 +99,7 @@ async def _check(bot: Bot, ctx: BotContext) -> None:
     except Exception as error:  # noqa: BLE001 - said in Russian, without the token
         raise Refusal(f"бот не запущен: {explain(error, ctx.token)}") from None
     if hook.url:
-        raise Refusal(
-            "у бота настроен вебхук — обновления получает веб-приложение (cyclogram web); чтобы получать их здесь, "
-            "сначала: cyclogram telegram webhook delete"
-        )
+        raise Refusal(WEBHOOK_SET)
     log.info("бот @%s получает обновления (long polling); остановить: Ctrl-C", me.username or me.id)
 
 
@@ -135,10 +139,13 @@ async def _loop(bot: Bot, dp: Dispatcher, ctx: BotContext, poll_timeout: int, st
 
 
 def _poll_failure(error: Exception, ctx: BotContext) -> str:
-    from aiogram.exceptions import TelegramUnauthorizedError
+    """What to say before retrying; a refused token, or a webhook set meanwhile, stop the bot instead."""
+    from aiogram.exceptions import TelegramConflictError, TelegramUnauthorizedError
 
     if isinstance(error, TelegramUnauthorizedError):
         raise SecretError(explain(error, ctx.token))
+    if isinstance(error, TelegramConflictError) and "webhook" in (error.message or "").lower():
+        raise Refusal(WEBHOOK_SET)  # `telegram webhook set` while polling: the web app receives from now on
     return f"обновления не получены: {explain(error, ctx.token)}"
 
 
