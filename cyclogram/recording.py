@@ -331,8 +331,7 @@ def skip(
     channel: str = "cli",
     guard: Guard | None = None,
 ) -> RecordOutcome:
-    if not (reason and reason.strip()):
-        raise TrackingError("укажите причину: --reason «…»")
+    _require_reason(reason)
     return _single(
         tracker,
         "skip",
@@ -359,8 +358,7 @@ def reopen(
     occurrence: str | None = None,
     channel: str = "cli",
 ) -> RecordOutcome:
-    if not (reason and reason.strip()):
-        raise TrackingError("укажите причину: --reason «…»")
+    _require_reason(reason)
     return _single(
         tracker,
         "reopen",
@@ -383,9 +381,18 @@ def _single(
         if guard is not None:
             guard(session)
         batch = _Batch(tracker, session, roadmap_ref)
-        zone = batch.active.zone
-        when = parse_when(at, zone) if at else When(dt.datetime.now(zone).replace(microsecond=0), False)
+        when = _when(at, batch.active.zone)
         return _record(batch, kind, stage_ref, when.moment, day_only=when.day_only, **options)
+
+
+def _when(at: str | None, zone: Any) -> When:
+    """The moment typed (`parse_when`), or now to the second."""
+    return parse_when(at, zone) if at else When(dt.datetime.now(zone).replace(microsecond=0), False)
+
+
+def _require_reason(reason: str | None, what: str = "…") -> None:
+    if not (reason and reason.strip()):
+        raise TrackingError(f"укажите причину: --reason «{what}»")
 
 
 def _need_reason(force: bool, reason: str | None) -> None:
@@ -448,10 +455,8 @@ def _record(
             raise TrackingError(
                 f"для этапа {number} нужно подтверждение ({planned.stage.document or 'документ'}): добавьте --evidence ФАЙЛ или ссылку"
             )
-    for label_word, text in (("комментарии", note), ("причине", reason)):
-        found = describe(text) if text else None
-        if found:  # a note is stored in the database and the audit log for good: no passwords there
-            raise TrackingError(f"в {label_word} похоже на пароль или токен (значение скрыто): {found}; уберите его")
+    _no_credentials("комментарии", note)
+    _no_credentials("причине", reason)
     evidence, evidence_notice = _without_credentials(evidence)
     stored = _evidence(batch, evidence, actor, planned.id, evidence_name) if evidence else None
     evidence_ref = stored.ref if stored else evidence
@@ -570,10 +575,7 @@ def trigger(
             )
         _not_in_future(when.moment, zone, "дата повода")
         person = find_person(batch.active.roadmap, by) if by else ""
-        for label_word, text in (("комментарии", note),):
-            found = describe(text) if text else None
-            if found:
-                raise TrackingError(f"в {label_word} похоже на пароль или токен (значение скрыто): {found}; уберите его")
+        _no_credentials("комментарии", note)
         label, seq = _add_trigger(batch, planned, when.moment, person, actor, note, channel, when.day_only)
         after = batch.status(when.moment, [planned.id])
         return TriggerOutcome(after.plan.stages[planned.id], label, seq, batch.active.id)
@@ -641,13 +643,11 @@ def activate(
     channel: str = "cli",
 ) -> ActivationOutcome:
     """Put an optional stage to use (module docstring); a reason is required."""
-    if not (reason and reason.strip()):
-        raise TrackingError("укажите причину: --reason «почему резервный этап задействован»")
+    _require_reason(reason, "почему резервный этап задействован")
     with tracker.store.write() as session:
         batch = _Batch(tracker, session, roadmap_ref)
-        zone = batch.active.zone
-        when = parse_when(at, zone) if at else When(dt.datetime.now(zone).replace(microsecond=0), False)
-        _not_in_future(when.moment, zone, "дата")
+        when = _when(at, batch.active.zone)
+        _not_in_future(when.moment, batch.active.zone, "дата")
         planned = find_stage(batch.active.plan, stage_ref)
         person = find_person(batch.active.roadmap, by)
         seq = _add_activation(batch, planned, when.moment, person, actor, reason, None, channel)
@@ -688,9 +688,7 @@ def _add_activation(
         raise TrackingError(
             f"резервный этап {number} уже задействован {_short_moment(existing.at.isoformat())} ({_name(active.roadmap, existing.by)})"
         )
-    found = describe(reason)
-    if found:
-        raise TrackingError(f"в причине похоже на пароль или токен (значение скрыто): {found}; уберите его")
+    _no_credentials("причине", reason)
     payload: dict[str, Any] = {"by": person, "at": moment.isoformat(), "reason": reason, "version": active.version.version}
     if via:
         payload["via"] = via
@@ -711,6 +709,13 @@ def _add_activation(
     batch.session.flush()
     batch.activations.append(Activation(planned.id, moment, person, reason, via))
     return record.seq
+
+
+def _no_credentials(where: str, text: str | None) -> None:
+    """A note or a reason is stored in the database and the audit log for good: no passwords there."""
+    found = describe(text) if text else None
+    if found:
+        raise TrackingError(f"в {where} похоже на пароль или токен (значение скрыто): {found}; уберите его")
 
 
 def _without_credentials(evidence: str | None) -> tuple[str | None, str | None]:

@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 
 from cyclogram.engine import russian
-from cyclogram.engine.plan import Plan, PlannedStage
+from cyclogram.engine.plan import Plan, PlannedStage, occurrence_dates
 from cyclogram.engine.status import (
     AS_NEEDED,
     STATUS_WORDS,
@@ -209,22 +209,9 @@ def _dates(planned: PlannedStage) -> str:
         return "по поводу" + (f": {planned.stage.trigger}" if planned.stage.trigger else "")
     if planned.unknown:
         return "дата неизвестна"
-    parts = []
-    for occurrence in planned.occurrences:
-        if occurrence.unknown:
-            text = "дата неизвестна"
-        elif occurrence.start and occurrence.due and occurrence.start != occurrence.due:
-            text = f"{russian.format_date(occurrence.start)} – {russian.format_date(occurrence.due)}"
-        elif occurrence.due:
-            text = russian.format_date(occurrence.due) + (f" {occurrence.due_time:%H:%M}" if occurrence.due_time else "")
-        elif occurrence.start:
-            text = f"с {russian.format_date(occurrence.start)}"
-        else:
-            text = ""
-        parts.append(f"{occurrence.label}: {text}" if occurrence.label and len(planned.occurrences) > 1 else text)
     if planned.kind == "continuous":
         return "постоянно"
-    return "\n".join(parts)
+    return "\n".join(occurrence_dates(planned, "дата неизвестна"))
 
 
 def _short_dates(planned: PlannedStage) -> str:
@@ -591,7 +578,7 @@ def history_json(records: Iterable[Any]) -> bytes:
     return to_json(history_records(records))
 
 
-HISTORY_CSV_HEADERS = [
+HISTORY_HEADERS = [
     "№",
     "Когда",
     "Часовой пояс",
@@ -601,17 +588,22 @@ HISTORY_CSV_HEADERS = [
     "Этап",
     "Подробности",
     "Код действия",
-    "Хэш",
+    "Хэш записи",
 ]
 
 
+def safe_cell(value: Any) -> Any:
+    """A text a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, or a tab or carriage return
+    before one) gets an apostrophe first: an exported note must never run in Excel."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def history_csv(entries: Iterable[Any]) -> str:
-    """The history for Excel (see `excel_csv`): one row per event of `cyclogram.web.audit.Entry`."""
-    rows = []
-    for entry in entries:
-        row = entry.export_row("; ")
-        rows.append([("'" + cell) if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell for cell in row])
-    return excel_csv(HISTORY_CSV_HEADERS, rows)
+    """The history for Excel (see `excel_csv`): one row per event of `cyclogram.web.audit.Entry` —
+    the same table as the auditor's CSV export in the web app."""
+    return excel_csv(HISTORY_HEADERS, ([safe_cell(cell) for cell in entry.export_row("; ")] for entry in entries))
 
 
 def history_table(entries: Iterable[Any]) -> Any:

@@ -181,6 +181,10 @@ class AcademicYear(Strict):
     first: int
     second: int
 
+    @classmethod
+    def starting(cls, first: int) -> AcademicYear:
+        return cls(first=first, second=first + 1)
+
     @property
     def start(self) -> dt.date:
         return dt.date(self.first, 9, 1)
@@ -188,6 +192,10 @@ class AcademicYear(Strict):
     @property
     def end(self) -> dt.date:
         return dt.date(self.second, 8, 31)
+
+    def year_of(self, month: int) -> int:
+        """The year of a month written without one: Sep–Dec in the first year, Jan–Aug in the second."""
+        return self.first if month >= 9 else self.second
 
     def __str__(self) -> str:
         return f"{self.first}-{self.second}"

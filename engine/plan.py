@@ -303,7 +303,7 @@ def _year_for_month(month: int, roadmap: Roadmap) -> int:
         start = roadmap.period.start.day
         if start.year == year.first and month >= start.month:
             return year.first
-    return year.first if month >= 9 else year.second
+    return year.year_of(month)
 
 
 def day_month_date(value: DayMonth, roadmap: Roadmap) -> dt.date:
@@ -378,6 +378,24 @@ def _window_label(start: dt.date | None, due: dt.date | None) -> str:
     if start is None or start == due:
         return russian.format_date(due)
     return f"{russian.format_date(start)} – {russian.format_date(due)}"
+
+
+def occurrence_dates(planned: PlannedStage, unknown: str) -> list[str]:
+    """Each occurrence's dates in words, «метка: …» when the stage has several: «01.10.2024 –
+    15.10.2024», «20.09.2024 10:00», «с 01.09.2024»; `unknown` for a date not known yet (the status
+    outputs and the exported appendix word it differently)."""
+    parts = []
+    for occurrence in planned.occurrences:
+        if occurrence.unknown:
+            text = unknown
+        elif occurrence.start and occurrence.due and occurrence.start != occurrence.due:
+            text = f"{russian.format_date(occurrence.start)} – {russian.format_date(occurrence.due)}"
+        elif occurrence.due:
+            text = russian.format_date(occurrence.due) + (f" {occurrence.due_time:%H:%M}" if occurrence.due_time else "")
+        else:
+            text = f"с {russian.format_date(occurrence.start)}" if occurrence.start else ""
+        parts.append(f"{occurrence.label}: {text}" if occurrence.label and len(planned.occurrences) > 1 else text)
+    return parts
 
 
 def _plural(amount: int, unit: str) -> str:

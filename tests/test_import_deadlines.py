@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from cyclogram.engine.model import AcademicYear
 from cyclogram.importing import deadlines as dl
 from cyclogram.importing.deadlines import (
     Anchored,
@@ -24,7 +25,7 @@ from cyclogram.importing.deadlines import (
     Windows,
 )
 
-YEAR = dl.SchoolYear(2024)  # 1 Sep 2024 – 31 Aug 2025
+YEAR = AcademicYear.starting(2024)  # 1 Sep 2024 – 31 Aug 2025
 
 # (phrase, the rule that must match, the form once years are resolved)
 CASES: list[tuple[str, str, object]] = [
@@ -187,7 +188,7 @@ def test_list_of_windows_is_windows() -> None:
     parsed = dl.parse("ноябрь 2022, март – апрель 2023")
     assert parsed.form == Windows((Fixed(Month(11, 2022), Month(11, 2022)), Fixed(Month(4, 2023), Month(3))))
     assert parsed.understood and parsed.notes == ()
-    resolved, notes = dl.resolve_years(parsed.form, dl.SchoolYear(2022))
+    resolved, notes = dl.resolve_years(parsed.form, AcademicYear.starting(2022))
     assert isinstance(resolved, Windows) and notes == ()
     assert [dl.window_value(w) for w in resolved.windows] == ["ноябрь 2022", "март 2023 – апрель 2023"]
 
@@ -220,7 +221,7 @@ def test_a_list_with_an_unknown_part_is_not_understood_but_keeps_what_it_read() 
 
 
 def test_months_separated_by_a_full_stop() -> None:
-    form, notes = dl.resolve_years(dl.parse(" Август. сентябрь").form, dl.SchoolYear(2022))  # type: ignore[arg-type]
+    form, notes = dl.resolve_years(dl.parse(" Август. сентябрь").form, AcademicYear.starting(2022))  # type: ignore[arg-type]
     assert form == Months((Month(8, 2022, inferred=True), Month(9, 2022, inferred=True)))
     assert any("август 2022" in note for note in notes)  # before the school year: check it
 
@@ -235,12 +236,12 @@ def test_months_without_years_follow_the_school_year() -> None:
 
 
 def test_a_year_written_last_applies_to_the_months_before() -> None:
-    form, _ = dl.resolve_years(dl.parse("март, апрель 2023").form, dl.SchoolYear(2022))  # type: ignore[arg-type]
+    form, _ = dl.resolve_years(dl.parse("март, апрель 2023").form, AcademicYear.starting(2022))  # type: ignore[arg-type]
     assert form == Months((Month(3, 2023, inferred=True), Month(4, 2023)))
 
 
 def test_a_range_keeps_its_order_across_the_new_year() -> None:
-    form, notes = dl.resolve_years(dl.parse("январь - сентябрь").form, dl.SchoolYear(2023))  # type: ignore[arg-type]
+    form, notes = dl.resolve_years(dl.parse("январь - сентябрь").form, AcademicYear.starting(2023))  # type: ignore[arg-type]
     assert form == Fixed(Month(9, 2024, inferred=True), Month(1, 2024, inferred=True))
     assert notes == ("сентябрь 2024 — вне 2023-2024 учебного года (год не указан, проверьте)",)
 

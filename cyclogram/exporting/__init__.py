@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from cyclogram.engine import russian
 from cyclogram.engine.diagnostics import Refusal
-from cyclogram.engine.plan import PlannedStage
+from cyclogram.engine.plan import PlannedStage, occurrence_dates
 from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status
 
 HEADERS = {
@@ -182,18 +182,7 @@ def computed_text(planned: PlannedStage) -> str:
         return "незамедлительно" if planned.kind == "immediate" else "дата не определена"
     if planned.kind == "recurring" and len(planned.occurrences) > MAX_LISTED:
         return _recurring_summary(planned)
-    parts = []
-    for occurrence in planned.occurrences:
-        if occurrence.unknown:
-            text = "дата не определена"
-        elif occurrence.start and occurrence.due and occurrence.start != occurrence.due:
-            text = f"{russian.format_date(occurrence.start)} – {russian.format_date(occurrence.due)}"
-        elif occurrence.due:
-            text = russian.format_date(occurrence.due) + (f" {occurrence.due_time:%H:%M}" if occurrence.due_time else "")
-        else:
-            text = f"с {russian.format_date(occurrence.start)}" if occurrence.start else ""
-        parts.append(f"{occurrence.label}: {text}" if occurrence.label and len(planned.occurrences) > 1 else text)
-    return "; ".join(parts)
+    return "; ".join(occurrence_dates(planned, "дата не определена"))
 
 
 def responsible_text(planned: PlannedStage, status: RoadmapStatus) -> str:

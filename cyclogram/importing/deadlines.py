@@ -45,6 +45,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from cyclogram.engine import russian
+from cyclogram.engine.model import AcademicYear
 from cyclogram.importing.text import one_line
 
 # --- the forms ---------------------------------------------------------------------------------------
@@ -762,26 +763,6 @@ def _as_windows(forms: list[Form]) -> Windows | None:
 # --- years -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SchoolYear:
-    first: int
-
-    @property
-    def second(self) -> int:
-        return self.first + 1
-
-    @property
-    def start(self) -> dt.date:
-        return dt.date(self.first, 9, 1)
-
-    @property
-    def end(self) -> dt.date:
-        return dt.date(self.second, 8, 31)
-
-    def year_of(self, month: int) -> int:
-        return self.first if month >= 9 else self.second
-
-
 def point_date(point: Day | Month, end: bool = False) -> dt.date:
     """The date a point stands for (a month: its first or last day); the year must be known."""
     assert point.year is not None
@@ -802,7 +783,7 @@ def _with_year(point: DayOrMonth, year: int) -> DayOrMonth:
     return replace(point, year=year, inferred=True)
 
 
-def resolve_years(form: Form, school: SchoolYear) -> tuple[Form, tuple[str, ...]]:
+def resolve_years(form: Form, school: AcademicYear) -> tuple[Form, tuple[str, ...]]:
     """Every day and month with its year (module docstring), and notes on what was assumed."""
     if isinstance(form, Fixed):
         return _resolve_fixed(form, school)
@@ -815,7 +796,7 @@ def resolve_years(form: Form, school: SchoolYear) -> tuple[Form, tuple[str, ...]
     return form, ()
 
 
-def _resolve_fixed(form: Fixed, school: SchoolYear) -> tuple[Fixed, tuple[str, ...]]:
+def _resolve_fixed(form: Fixed, school: AcademicYear) -> tuple[Fixed, tuple[str, ...]]:
     due, start = form.due, form.start
     if isinstance(due, Nth) or isinstance(start, Nth):
         return form, ()
@@ -850,7 +831,7 @@ def _reorder(start: Day | Month, due: Day | Month) -> tuple[Day | Month, Day | M
     return start, due
 
 
-def _resolve_months(form: Months, school: SchoolYear) -> tuple[Form, tuple[str, ...]]:
+def _resolve_months(form: Months, school: AcademicYear) -> tuple[Form, tuple[str, ...]]:
     """Months without a year: the nearest year written in the list («март, апрель 2023»), else the
     school year's (each month on its own, as the engine does); a list starting in the summer and
     going on into September starts in the summer before («Август. сентябрь»)."""
@@ -880,7 +861,7 @@ def _shown(point: Day | Month) -> str:
     return russian.format_date(point_date(point))
 
 
-def _date_notes(points: Sequence[Day | Month], school: SchoolYear) -> tuple[str, ...]:
+def _date_notes(points: Sequence[Day | Month], school: AcademicYear) -> tuple[str, ...]:
     notes = []
     for point in points:
         if point.year is None:

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cyclogram.engine.model import AcademicYear
 from cyclogram.importing import deadlines as dl
 from cyclogram.importing.readers import ImportRefusal, Paragraph
 from cyclogram.importing.text import capitalize, one_line
@@ -87,26 +88,26 @@ def _organization(texts: list[str]) -> str | None:
 # --- the academic year -----------------------------------------------------------------------------------
 
 
-def school_year(option: str | None, heading: Heading, deadline_texts: list[str]) -> tuple[dl.SchoolYear, list[str]]:
+def school_year(option: str | None, heading: Heading, deadline_texts: list[str]) -> tuple[AcademicYear, list[str]]:
     """The academic year and what to check about it (module docstring)."""
     if option:
         match = SCHOOL_YEAR.search(option + " уч") or re.fullmatch(r"\s*(\d{4})\s*", option)
         if not match:
             raise ImportRefusal(f"учебный год записывается как 2024-2025, а не «{option}»")
-        return dl.SchoolYear(int(match[1])), []
+        return AcademicYear.starting(int(match[1])), []
     for text in heading.texts:
         if m := SCHOOL_YEAR.search(one_line(text)):
             first, second = int(m["first"]), m["second"]
             if int(second) in (first + 1, (first + 1) % 100):
-                return dl.SchoolYear(first), []
-            return dl.SchoolYear(first), [f"в документе учебный год «{m[0]}»; принят {first}-{first + 1} (проверьте)"]
+                return AcademicYear.starting(first), []
+            return AcademicYear.starting(first), [f"в документе учебный год «{m[0]}»; принят {first}-{first + 1} (проверьте)"]
     years = Counter(y for text in deadline_texts for y in _school_years_of(text))
     if years:
         first = years.most_common(1)[0][0]
-        return dl.SchoolYear(first), [f"учебный год в документе не указан; по датам плана принят {first}-{first + 1}"]
+        return AcademicYear.starting(first), [f"учебный год в документе не указан; по датам плана принят {first}-{first + 1}"]
     today = dt.date.today()
     first = today.year if today.month >= 9 else today.year - 1
-    return dl.SchoolYear(first), [
+    return AcademicYear.starting(first), [
         f"учебный год в документе не указан; принят текущий {first}-{first + 1} (укажите --academic-year)"
     ]
 

@@ -17,8 +17,9 @@ For the admin and auditor roles only (`auth.require`). Decisions:
   or UTC when they differ; the date filters use the chosen roadmap's zone, else that one.
 * **Exports** of the filtered history: CSV as Excel opens it (UTF-8 with a BOM, `;`, Russian
   headers — `render.excel_csv`) and XLSX (openpyxl: a frozen header row, an autofilter, set column
-  widths, wrapped details). Every cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`
-  first) is prefixed with an apostrophe: notes are typed by teachers.
+  widths, wrapped details); the CSV is the CLI's `history --format csv` (`render.history_csv`). Every
+  cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or carriage return first)
+  is prefixed with an apostrophe (`render.safe_cell`): notes are typed by teachers.
 * **The verification block** (`#audit-verify`) is `cyclogram audit verify` on the page: the chain
   (and its signatures when the audit key is configured — `cyclogram.app.audit_key()`), the state the
   log explains (`Tracker.verify_state`), the evidence files (`Tracker.verify_evidence`), a published
@@ -110,18 +111,7 @@ VIA_WORDS = {
     "telegram": "Telegram",
 }
 STATE_WORDS = {"done": "выполнен", "skipped": "пропущен", "open": "открыт"}
-EXPORT_HEADERS = [
-    "№",
-    "Когда",
-    "Часовой пояс",
-    "Кто",
-    "Действие",
-    "Дорожная карта",
-    "Этап",
-    "Подробности",
-    "Код действия",
-    "Хэш записи",
-]
+EXPORT_HEADERS = render.HISTORY_HEADERS  # the CLI's `history --format csv` has the same table
 EXPORT_WIDTHS = [7, 18, 16, 26, 34, 22, 44, 90, 20, 20]
 _FLOW_RUN_ID = re.compile(r"^[0-9A-Za-z-]{8,64}$")
 _ACTION = re.compile(r"^[a-z_]+(\.[a-z_]+)?(\.\*)?$")
@@ -609,16 +599,8 @@ def prefect_ui_url(environ: Mapping[str, str] | None = None) -> str | None:
 # --- exports --------------------------------------------------------------------------------------
 
 
-def _safe_cell(value: Any) -> Any:
-    """A text a spreadsheet would take for a formula gets an apostrophe first (module docstring)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def csv_bytes(entries: Sequence[Entry]) -> bytes:
-    rows = ([_safe_cell(cell) for cell in entry.export_row("; ")] for entry in entries)
-    return render.excel_csv(EXPORT_HEADERS, rows).encode("utf-8")
+    return render.history_csv(entries).encode("utf-8")
 
 
 def xlsx_bytes(entries: Sequence[Entry], about: Sequence[tuple[str, str]] = ()) -> bytes:
@@ -636,7 +618,7 @@ def xlsx_bytes(entries: Sequence[Entry], about: Sequence[tuple[str, str]] = ()) 
         cell.fill = PatternFill("solid", fgColor="DDE4EE")
     wrap = Alignment(wrap_text=True, vertical="top")
     for entry in entries:
-        sheet.append([_safe_cell(cell) for cell in entry.export_row("\n")])
+        sheet.append([render.safe_cell(cell) for cell in entry.export_row("\n")])
         sheet.cell(row=sheet.max_row, column=8).alignment = wrap
     for index, width in enumerate(EXPORT_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -645,7 +627,7 @@ def xlsx_bytes(entries: Sequence[Entry], about: Sequence[tuple[str, str]] = ()) 
     if about:
         info = book.create_sheet("Сведения")
         for key, value in about:
-            info.append([key, _safe_cell(value)])
+            info.append([key, render.safe_cell(value)])
         info.column_dimensions["A"].width = 24
         info.column_dimensions["B"].width = 80
     buffer = io.BytesIO()
