@@ -58,6 +58,8 @@ typecheck: $(STAMP)
 	@for d in engine notifiers flows; do ln -s "$(CURDIR)/$$d" $(TYPECHECK)/cyclogram/$$d; done
 	cd $(TYPECHECK) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p cyclogram
 
+# Benches time what users meet: an installation with its bytecode cached, whatever this shell says.
+bench: export PYTHONDONTWRITEBYTECODE :=
 bench: $(STAMP)
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_plan.py
