@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on the embedded default — a fresh SQLite database and Prefect home in
 # .demo/, the bundled СПТ roadmap replayed through September–October 2024 (completions, daily
-# flow runs, reminders to a local SMTP catcher), calendar, status, run history and audit log.
+# flow runs, reminders to a local SMTP catcher), calendar, status, run history and audit log, a
+# plan imported from its document and the appendix exported to Word and Excel, then the web app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=${CLI:-.venv/bin/cyclogram}
@@ -59,6 +60,12 @@ $CLI runs spt-usolye-2024 --limit 8
 step "Журнал изменений (последние записи)"
 $CLI history spt-usolye-2024 --since 2024-01-01 | tail -n 25
 $CLI audit verify
+
+step "Документы: план из Word/Excel/текста и приложение к приказу обратно"
+# The seed document of this roadmap, as a school has it (a table in text), made into a roadmap draft:
+$CLI import tests/fixtures/seeds/spt-cyclogram-usolye-2024.txt -o "$CYCLOGRAM_HOME/imported-spt.yaml"
+$CLI export spt-usolye-2024 --format docx --as-of 2024-10-31 -o "$CYCLOGRAM_HOME/prilozhenie.docx"
+$CLI export spt-usolye-2024 --format xlsx --as-of 2024-10-31 -o "$CYCLOGRAM_HOME/prilozhenie.xlsx"
 
 step "Веб-приложение школы"
 WEB_PORT=${WEB_PORT:-8080}
