@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from cyclogram import actionlinks
 from cyclogram.actionlinks import ActionLink
+from cyclogram.engine import russian
 from cyclogram.engine.plan import PlannedStage
 from cyclogram.engine.reminders import Reminder
 from cyclogram.notifiers.messages import LinkMaker
@@ -214,6 +215,6 @@ def _occurrence_label(planned: PlannedStage, wanted: str | None, current: str) -
     if not wanted:
         return current or labels[0]
     for label in labels:
-        if label.lower() == wanted.strip().lower():
+        if russian.label_key(label) == russian.label_key(wanted):
             return label
     raise TrackingError(f"у этапа {planned.stage.display_number} нет повторения «{wanted}»; есть: {', '.join(labels)}")

@@ -277,7 +277,7 @@ def done_many(
                 when = parse_when(mark.at, active.zone) if mark.at else When(now, False)
                 planned = find_stage(active.plan, mark.stage)
             except TrackingError as error:
-                raise TrackingError(_where(mark, len(marks)) + str(error)) from None
+                raise type(error)(_where(mark, len(marks)) + str(error)) from None  # the kind stays (SecretInText)
             timed.append((when, order.get(planned.id, 0), mark))
         timed.sort(key=lambda item: (item[0].moment, item[1]))
         outcomes = []
@@ -306,7 +306,7 @@ def done_many(
                     )
                 )
             except TrackingError as error:
-                raise TrackingError(_where(mark, len(marks)) + str(error)) from None
+                raise type(error)(_where(mark, len(marks)) + str(error)) from None  # the kind stays (SecretInText)
         for stage_ref in activate:
             _activate_by(batch, stage_ref, outcomes, actor=actor, channel=channel)
         return outcomes
@@ -711,11 +711,16 @@ def _add_activation(
     return record.seq
 
 
+class SecretInText(TrackingError):
+    """A note or a reason that looks like it holds a password or a token: refused, and a channel that
+    shows the form again must not show that text back (the web page clears the field)."""
+
+
 def _no_credentials(where: str, text: str | None) -> None:
     """A note or a reason is stored in the database and the audit log for good: no passwords there."""
     found = describe(text) if text else None
     if found:
-        raise TrackingError(f"в {where} похоже на пароль или токен (значение скрыто): {found}; уберите его")
+        raise SecretInText(f"в {where} похоже на пароль или токен (значение скрыто): {found}; уберите его")
 
 
 def _without_credentials(evidence: str | None) -> tuple[str | None, str | None]:
@@ -776,7 +781,7 @@ def _occurrence(planned: PlannedStage, wanted: str | None, current: str) -> str:
     if wanted is None:
         return current or labels[0]
     for label in labels:
-        if label.lower() == wanted.strip().lower():
+        if russian.label_key(label) == russian.label_key(wanted):
             return label
     raise TrackingError(f"у этапа {planned.stage.display_number} нет повторения «{wanted}»; есть: {', '.join(labels)}")
 

@@ -15,7 +15,8 @@ Rich is imported inside the functions that draw with it, keeping the default vie
 
 Statuses are shown by `engine.status.status_text`: a stage late while blocked reads "просрочен,
 ждёт этап 4 (Торопкина А.А.)" (and "просрочен, ждёт 4" in the compact line), a stage done as often
-as needed "по мере необходимости, выполнен 2 раза" ("по необх., 2 р."); a triggered stage with
+as needed "по мере необходимости, выполнен 2 раза" ("по необх., 2 р.") and is counted as such in the
+summary, outside a section's progress (like continuous stages and reserves); a triggered stage with
 several open occurrences gets one line more per occurrence under its own. History (`history_table`,
 `history_csv`) takes the auditor's entries (`cyclogram.web.audit.describe`): names, Russian kinds and
 details, local times. A dry run of reminders lists the day's reminders even when no channel can
@@ -40,6 +41,8 @@ from cyclogram.engine.status import (
     RoadmapStatus,
     StageStatus,
     Status,
+    due_time,
+    is_as_needed,
     status_records,
     status_text,
 )
@@ -379,10 +382,17 @@ def _short_status(row: StageStatus, plan: Plan) -> str:
 
 
 def _summary(result: RoadmapStatus, rows: list[StageStatus]) -> str:
+    """Counts by the words the lines show: a stage done as often as needed is counted as such, not
+    as «срок не определён» before its first completion and «выполнен» after it."""
     counts = dict.fromkeys(Status, 0)
+    as_needed = 0
     for row in rows:
-        counts[row.status] += 1
-    return "Итого — " + ", ".join(f"{STATUS_WORDS[s]}: {n}" for s, n in counts.items() if n)
+        if is_as_needed(result.plan.stages.get(row.stage_id)) and status_text(row, result.plan).startswith(AS_NEEDED):
+            as_needed += 1
+        else:
+            counts[row.status] += 1
+    parts = [f"{STATUS_WORDS[s]}: {n}" for s, n in counts.items() if n]
+    return "Итого — " + ", ".join(parts + ([f"{AS_NEEDED}: {as_needed}"] if as_needed else []))
 
 
 def _sections(result: RoadmapStatus, rows: list[StageStatus]) -> dict[str, list[StageStatus]]:
@@ -392,10 +402,16 @@ def _sections(result: RoadmapStatus, rows: list[StageStatus]) -> dict[str, list[
     return sections
 
 
-def _progress(items: list[StageStatus]) -> tuple[int, int]:
-    finished = sum(1 for r in items if r.status in (Status.DONE, Status.DONE_LATE, Status.SKIPPED))
-    countable = sum(1 for r in items if r.status not in (Status.CONTINUOUS, Status.OPTIONAL)) or 1
-    return finished, countable
+def _progress(result: RoadmapStatus, items: list[StageStatus]) -> tuple[int, int]:
+    """(finished, countable) of a section: continuous stages, reserves not activated and stages done
+    as often as needed are never finished for good, so they are not counted."""
+    counted = [
+        r
+        for r in items
+        if r.status not in (Status.CONTINUOUS, Status.OPTIONAL) and not is_as_needed(result.plan.stages.get(r.stage_id))
+    ]
+    finished = sum(1 for r in counted if r.status in (Status.DONE, Status.DONE_LATE, Status.SKIPPED))
+    return finished, len(counted) or 1
 
 
 def _title(result: RoadmapStatus, person: str | None) -> str:
@@ -414,7 +430,7 @@ def status_lines(result: RoadmapStatus, width: int, person: str | None = None, c
     title_width = _title_width(width, [numbers, 8, 17, 18])
     lines = [_paint(fit(_title(result, person), width).rstrip(), "bold", color)]
     for name, items in _sections(result, rows).items():
-        finished, countable = _progress(items)
+        finished, countable = _progress(result, items)
         bar_width = 10
         filled = round(bar_width * finished / countable)
         bar = "█" * filled + "░" * (bar_width - filled)
@@ -498,7 +514,7 @@ def status_view(result: RoadmapStatus, person: str | None = None) -> Any:
     rows = _rows(result, person)
     parts: list[Any] = [Text(_title(result, person), style="bold")]
     for name, items in _sections(result, rows).items():
-        finished, countable = _progress(items)
+        finished, countable = _progress(result, items)
         header = Table.grid(padding=(0, 1))
         header.add_row(
             Text(name, style="bold cyan"),
@@ -517,7 +533,8 @@ def status_view(result: RoadmapStatus, person: str | None = None) -> Any:
             words = status_text(row, plan)
             if row.blocked_by and not row.late_while_blocked:
                 words += " (ждёт " + ", ".join(plan.stages[b].stage.display_number for b in row.blocked_by) + ")"
-            due = _date_or_dash(row.due) + (f" ({row.occurrence})" if row.occurrence else "")
+            hour = due_time(row, plan)
+            due = _date_or_dash(row.due) + (f" {hour:%H:%M}" if hour else "") + (f" ({row.occurrence})" if row.occurrence else "")
             more = result.open_occurrences.get(row.stage_id, ())[1:]
             if more:
                 due += "".join(f"\n{_date_or_dash(o.due)} ({o.occurrence})" for o in more)

@@ -312,6 +312,11 @@ def day_month_date(value: DayMonth, roadmap: Roadmap) -> dt.date:
     return dt.date(year, value.month, day)
 
 
+def _times(n: int) -> str:
+    """«дважды», «трижды», «4 раза»."""
+    return {2: "дважды", 3: "трижды"}.get(n, f"{n} {russian.plural(n, 'раз', 'раза', 'раз')}")
+
+
 def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
@@ -381,7 +386,8 @@ def _window_label(start: dt.date | None, due: dt.date | None) -> str:
 
 
 def occurrence_dates(planned: PlannedStage, unknown: str) -> list[str]:
-    """Each occurrence's dates in words, «метка: …» when the stage has several: «01.10.2024 –
+    """Each occurrence's dates in words, «метка: …» when the stage has several (unless the label is
+    those very dates, as a window «с 01.10.24 по 15.10.24» is labelled): «01.10.2024 –
     15.10.2024», «20.09.2024 10:00», «с 01.09.2024»; `unknown` for a date not known yet (the status
     outputs and the exported appendix word it differently)."""
     parts = []
@@ -394,7 +400,8 @@ def occurrence_dates(planned: PlannedStage, unknown: str) -> list[str]:
             text = russian.format_date(occurrence.due) + (f" {occurrence.due_time:%H:%M}" if occurrence.due_time else "")
         else:
             text = f"с {russian.format_date(occurrence.start)}" if occurrence.start else ""
-        parts.append(f"{occurrence.label}: {text}" if occurrence.label and len(planned.occurrences) > 1 else text)
+        labelled = occurrence.label and len(planned.occurrences) > 1 and occurrence.label != text  # not «dates: dates»
+        parts.append(f"{occurrence.label}: {text}" if labelled else text)
     return parts
 
 
@@ -472,17 +479,23 @@ class _Planner:
         return stage_dependencies(ref.stage, lambda reference: numbers.resolve(reference, ref), self.roadmap.events)
 
     @cached_property
-    def months_twice(self) -> frozenset[int]:
-        """Months the plan's period holds in two different years (an August-to-August plan)."""
+    def month_years(self) -> dict[int, int]:
+        """In how many years the plan's period holds each month."""
         low, high = self.period
-        if (high - low).days < 330:
-            return frozenset()
         seen: dict[int, set[int]] = {}
         cursor = dt.date(low.year, low.month, 1)
         while cursor <= high:
             seen.setdefault(cursor.month, set()).add(cursor.year)
             cursor = _add_months(cursor, 1)
-        return frozenset(month for month, years in seen.items() if len(years) > 1)
+        return {month: len(years) for month, years in seen.items()}
+
+    @cached_property
+    def months_twice(self) -> frozenset[int]:
+        """Months the plan's period holds in two or more different years (an August-to-August plan)."""
+        low, high = self.period
+        if (high - low).days < 330:
+            return frozenset()
+        return frozenset(month for month, years in self.month_years.items() if years > 1)
 
     def year_for(self, month: int, shown: object, path: PathKey) -> int:
         """The year of a month written without one; a warning when the period holds it twice."""
@@ -495,7 +508,8 @@ class _Planner:
                 PlanIssue(
                     Severity.WARNING,
                     f"«{shown}» без года, а период плана ({russian.format_date(low)} – {russian.format_date(high)}) "
-                    f"включает {name} дважды: взят {name} {year} г.; если имелся в виду другой, укажите год",
+                    f"включает {name} {_times(self.month_years[month])}: взят {name} {year} г.; "
+                    "если имелся в виду другой, укажите год",
                     path,
                 )
             )

@@ -228,6 +228,15 @@ def plural(n: int, one: str, few: str, many: str) -> str:
 _FINAL_PERIOD = re.compile(r"(?<=\w{4})\.$")  # "…тестирования." but not "т.д." or "г."
 
 
+_DASH = re.compile(r"\s*[\u2010-\u2015\u2212-]\s*")
+
+
+def label_key(text: str) -> str:
+    """An occurrence label as people type it: case, spaces and the kind of dash do not matter
+    («март-апрель 2025» is «март – апрель 2025»)."""
+    return _DASH.sub("–", " ".join(text.split())).lower().replace("ё", "е")
+
+
 def shorten(text: str | None, limit: int) -> str:
     """The text on one line, without a final period, cut with "…" at a word boundary to at most
     `limit` characters (for subjects, chat texts and lists: «Заполнить отчетные формы…»)."""

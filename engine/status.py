@@ -467,12 +467,28 @@ def waiting_text(blocked_by: Iterable[str], plan: Plan) -> str:
 AS_NEEDED = "по мере необходимости"
 
 
+def is_as_needed(planned: PlannedStage | None) -> bool:
+    """Done "по мере необходимости": triggered without `within` — no deadline, never finished for good."""
+    return planned is not None and planned.stage.trigger is not None and planned.stage.within is None
+
+
+def due_time(row: StageStatus, plan: Plan) -> dt.time | None:
+    """The hour of the occurrence's deadline («за 1 час до начала» → 09:00), None for a whole day."""
+    planned = plan.stages.get(row.stage_id)
+    if planned is None or row.due is None:
+        return None
+    for occurrence in planned.occurrences:
+        if occurrence.due_time is not None and occurrence.due == row.due and (occurrence.label or "") == row.occurrence:
+            return occurrence.due_time
+    return None
+
+
 def status_text(row: StageStatus, plan: Plan) -> str:
     """The status in words; late while blocked says what it waits for, a stage done as often as
     needed says so and how many times (see module docstring)."""
     word = STATUS_WORDS[row.status]
     planned = plan.stages.get(row.stage_id)
-    as_needed = planned is not None and planned.stage.trigger is not None and planned.stage.within is None
+    as_needed = is_as_needed(planned)
     if as_needed and row.status in (Status.UNSCHEDULED, Status.OPEN, Status.DONE, Status.DONE_LATE):
         done = row.occurrences_done
         return AS_NEEDED + (f", выполнен {done} {plural(done, 'раз', 'раза', 'раз')}" if done else "")
@@ -484,6 +500,10 @@ def status_text(row: StageStatus, plan: Plan) -> str:
 
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _hour(value: dt.time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
 
 
 class StatusRecord(TypedDict):
@@ -499,6 +519,7 @@ class StatusRecord(TypedDict):
     occurrence: str | None
     start: str | None  # ISO dates
     due: str | None
+    due_time: str | None  # "09:00" when the deadline has an hour (an exam's start − 1 h)
     days_left: int | None
     days_late: int | None
     blocked_by: list[str]
@@ -541,6 +562,7 @@ def status_records(result: RoadmapStatus, person: str | None = None) -> list[Sta
                 "occurrence": row.occurrence or None,
                 "start": _iso(row.start),
                 "due": _iso(row.due),
+                "due_time": _hour(due_time(row, plan)),
                 "days_left": row.days_left,
                 "days_late": row.days_late,
                 "blocked_by": list(row.blocked_by),

@@ -53,7 +53,9 @@ Decisions, and why:
   what subscribed calendars show is the SUMMARY, so a done occurrence (done or done late) keeps
   STATUS:CONFIRMED and its SUMMARY starts with "✓ ". A skipped one starts with "⊘ " and is
   STATUS:CANCELLED — it is not going to happen, which is exactly what CANCELLED says (Thunderbird
-  strikes it through; some clients hide cancelled events). Open stages are STATUS:CONFIRMED. In VTODO
+  strikes it through; some clients hide cancelled events). Open stages are STATUS:CONFIRMED; an optional
+  (reserve) stage not activated is STATUS:TENTATIVE — it may or may not happen — with the status
+  «резерв, не задействован» and no alarms, as no reminder is sent for it. In VTODO
   mode (`todo=True`) the status is native: NEEDS-ACTION, COMPLETED with COMPLETED (UTC) and
   PERCENT-COMPLETE:100, or CANCELLED; the SUMMARY has no mark there. Recurring stages are one VTODO
   per occurrence (each is a task of its own to tick off; recurring to-dos are poorly supported).
@@ -63,7 +65,8 @@ Decisions, and why:
 * **Alarms** mirror the reminder policy (`engine.reminders.Policy.for_stage`): for each lead L > 0
   (working days) a VALARM ACTION:DISPLAY whose TRIGGER is absolute (VALUE=DATE-TIME, UTC): the
   L-th working day before the due date at the roadmap's `send_at`, local time. None for occurrences
-  already done/skipped, none with `reminders.enabled: false`. An absolute trigger fires once, so a
+  already done/skipped, none for a reserve stage not activated, none with `reminders.enabled:
+  false`. An absolute trigger fires once, so a
   recurring series gets relative triggers (RELATED=START) instead: working days are not a fixed
   number of calendar days, so the offset used is the most frequent one over the series' due dates
   (the reminder e-mails stay exact). Google Calendar and Outlook ignore alarms in subscribed
@@ -215,7 +218,7 @@ def _stable_word(row: StageStatus) -> str:
     if row.late_while_blocked:
         return STATUS_WORDS[Status.BLOCKED]
     state = row.status
-    if state in (Status.BLOCKED, Status.UNSCHEDULED, Status.CONTINUOUS):
+    if state in (Status.BLOCKED, Status.UNSCHEDULED, Status.CONTINUOUS, Status.OPTIONAL):
         return STATUS_WORDS[state]
     return OPEN_WORD
 
@@ -224,6 +227,8 @@ def _open_word(status: RoadmapStatus, planned: PlannedStage, row: StageStatus, o
     """The status word of an open occurrence that is not the stage's current one."""
     if row.status is Status.BLOCKED or row.late_while_blocked:
         return STATUS_WORDS[Status.BLOCKED]
+    if row.status is Status.OPTIONAL:
+        return STATUS_WORDS[Status.OPTIONAL]
     if occurrence.due is None or occurrence.unknown:
         return STATUS_WORDS[Status.UNSCHEDULED]
     return OPEN_WORD
@@ -662,6 +667,7 @@ class _Builder:
 
     def single(self, planned: PlannedStage, occurrence: Occurrence, state: _State, uid: str) -> EventSpec:
         mark = "" if self.todo else (DONE_MARK if state.done else SKIPPED_MARK if state.skipped else "")
+        reserve = state.state is None and self.status.stages[planned.id].status is Status.OPTIONAL
         summary = _summary(planned, occurrence.label, mark)
         plain = _summary(planned, occurrence.label)
         fields: dict[str, object] = {
@@ -669,7 +675,9 @@ class _Builder:
             "summary": summary,
             "description": _description(self.status, planned, _when_text(occurrence), state.word, occurrence.explain),
             **self.common(planned),
-            "alarms": [] if state.state is not None else _alarms(self.status, self.policy(planned), occurrence, plain, self.zone),
+            "alarms": []
+            if state.state is not None or reserve
+            else _alarms(self.status, self.policy(planned), occurrence, plain, self.zone),
         }
         if self.todo:
             start, due = _todo_span(occurrence, self.tzid)
@@ -678,7 +686,7 @@ class _Builder:
             fields["percent"] = 100 if state.done else None
         else:
             start, end = _event_span(occurrence, self.tzid)
-            fields.update(start=start, end=end, status="CANCELLED" if state.skipped else "CONFIRMED")
+            fields.update(start=start, end=end, status="CANCELLED" if state.skipped else "TENTATIVE" if reserve else "CONFIRMED")
         return _spec(uid, planned.id, self.component, fields)
 
     @staticmethod
@@ -697,6 +705,7 @@ class _Builder:
         finished = all(state.state is not None for _, state in members)
         all_skipped = all(state.skipped for _, state in members)
         mark = (SKIPPED_MARK if all_skipped else DONE_MARK) if finished else ""
+        reserve = row.status is Status.OPTIONAL
         recurring = planned.stage.recurring
         assert recurring is not None
         dues = [o.due for o, _ in members if o.due is not None]
@@ -739,10 +748,10 @@ class _Builder:
             # each occurrence's own explanation is just its window, which "Срок" already says
             "description": _description(self.status, planned, when, word, ""),
             **self.common(planned),
-            "alarms": [] if finished else _series_alarms(self.status, self.policy(planned), dues, plain),
+            "alarms": [] if finished or reserve else _series_alarms(self.status, self.policy(planned), dues, plain),
             "start": _date(dues[0]),
             "end": _date(dues[0] + dt.timedelta(days=1)),
-            "status": "CANCELLED" if finished and all_skipped else "CONFIRMED",
+            "status": "CANCELLED" if finished and all_skipped else "TENTATIVE" if reserve else "CONFIRMED",
             "rrule": rule,
             "overrides": overrides,
         }

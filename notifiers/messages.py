@@ -301,6 +301,7 @@ def _item(
         ),
         occurrence=reminder.occurrence,
         due=reminder.due,
+        due_time=_due_time(planned, reminder),
         day=reminder.day,
         days_left=days_left,
         days_late=days_late,
@@ -315,6 +316,14 @@ def _item(
         link=link,
         show_command=show_command or link is None,
     )
+
+
+def _due_time(planned: PlannedStage, reminder: Reminder) -> str | None:
+    """ "09:00" when the deadline the reminder is about has an hour («за 1 час до начала»)."""
+    for occurrence in planned.occurrences:
+        if occurrence.due == reminder.due and (occurrence.label or "") == reminder.occurrence and occurrence.due_time:
+            return occurrence.due_time.strftime("%H:%M")
+    return None
 
 
 # --- rendering -------------------------------------------------------------------------------

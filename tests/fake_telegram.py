@@ -10,7 +10,9 @@ The test side (thread-safe): `message`, `press`, `document`, `photo` put updates
 way Telegram would build them; `sent`, `edits`, `answers`, `offsets` are what the bot did; `stall`
 makes a method hang until `release` (to kill the bot mid-update); `replay` hands an update out once
 more whatever the offset (a delivery repeated, as after a lost acknowledgement); `blocked` chats
-answer 403; `hide_sizes` makes getFile keep a file's size to itself. `wait` polls for a condition with a generous bound — never a timing assertion.
+answer 403; `hide_sizes` makes getFile keep a file's size to itself; `raw` queues an update of any
+kind (an edited message, a chat member change, a kind Telegram may add);
+`batch_limit` is how many updates one getUpdates hands out (Telegram's 100). `wait` polls for a condition with a generous bound — never a timing assertion.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class Sent:
 
 class FakeTelegram:
     POLL_INTERVAL_S = 0.05  # how often a waiting getUpdates looks at the queue (a bench sets it lower)
+    batch_limit = 100
 
     def __init__(self, token: str = TOKEN, username: str = USERNAME) -> None:
         self.token = token
@@ -105,6 +108,10 @@ class FakeTelegram:
             update = {"update_id": next(self._update_ids), kind: payload}
             self.queue.append(update)
             return update
+
+    def raw(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """An update of any kind (`replay` hands out one with an old id)."""
+        return self._enqueue(kind, payload)
 
     @staticmethod
     def _user(chat_id: int) -> dict[str, Any]:
@@ -147,7 +154,7 @@ class FakeTelegram:
             return file_id
 
     def document(
-        self, chat_id: int, name: str, content: bytes, reply_to: Sent | None, mime: str = "application/pdf"
+        self, chat_id: int, name: str, content: bytes, reply_to: Sent | None, mime: str = "application/pdf", **extra: Any
     ) -> dict[str, Any]:
         file_id = self.add_file(name, content)
         document = {
@@ -157,9 +164,11 @@ class FakeTelegram:
             "mime_type": mime,
             "file_size": len(content),
         }
-        return self.message(chat_id, reply_to=reply_to, document=document)
+        return self.message(chat_id, reply_to=reply_to, document=document, **extra)
 
-    def photo(self, chat_id: int, content: bytes, reply_to: Sent | None, declared_size: int | None = None) -> dict[str, Any]:
+    def photo(
+        self, chat_id: int, content: bytes, reply_to: Sent | None, declared_size: int | None = None, **extra: Any
+    ) -> dict[str, Any]:
         small = self.add_file("small.jpg", content[: max(1, len(content) // 4)])
         big = self.add_file("photo.jpg", content)
         sizes = [
@@ -172,7 +181,7 @@ class FakeTelegram:
                 "file_size": declared_size or len(content),
             },
         ]
-        return self.message(chat_id, reply_to=reply_to, photo=sizes)
+        return self.message(chat_id, reply_to=reply_to, photo=sizes, **extra)
 
     def replay(self, update: dict[str, Any]) -> None:
         with self.lock:
@@ -287,8 +296,9 @@ class FakeTelegram:
                 ready = self.replays + [u for u in self.queue if offset is None or u["update_id"] >= offset]
                 self.replays = []
                 if ready:
-                    self.delivered.extend(u["update_id"] for u in ready)
-                    return self._ok(ready[:100])
+                    batch = ready[: self.batch_limit]
+                    self.delivered.extend(u["update_id"] for u in batch)
+                    return self._ok(batch)
             if time.monotonic() >= deadline:
                 return self._ok([])
             await asyncio.sleep(self.POLL_INTERVAL_S)

@@ -411,7 +411,7 @@ def test_command_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     broken = tmp_path / "plan.docx"
     broken.write_bytes(b"not a zip")
     result = run("import", str(broken))
-    assert result.returncode == 1 and "не удалось" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1 and "это не документ Word" in result.stderr and "Traceback" not in result.stderr
     no_plan = tmp_path / "letter.txt"
     no_plan.write_text("Уважаемые коллеги!\n\nПросим представить отчёт.\n", encoding="utf-8")
     result = run("import", str(no_plan))
@@ -423,7 +423,7 @@ def test_command_refuses_what_it_cannot_read(tmp_path: Path) -> None:
 def test_refusal_in_process(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_text("", encoding="utf-8")
-    with pytest.raises(ImportRefusal, match="не найдено таблицы плана"):
+    with pytest.raises(ImportRefusal, match="файл пустой"):
         imported(empty)
 
 

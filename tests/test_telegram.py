@@ -701,3 +701,250 @@ def test_downloads_are_capped_even_when_telegram_does_not_say_the_size(tmp_path:
         assert asyncio.run(fetch_username(TOKEN, server.url)) == USERNAME
         assert asyncio.run(fetch_username(TOKEN.replace("AAH", "BBH"), server.url)) is None
         assert asyncio.run(fetch_username(TOKEN, server.url + "/nowhere")) is None
+
+
+# --- hostile and careless input, against the real bot process -----------------------------------------
+
+SECRET_TEXTS = (
+    f"вот токен бота: {TOKEN}",
+    "журнал тут https://director:Sup3rSecret!@files.school12.example/report.pdf",
+)
+
+
+def _member_update(chat: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    member = {"status": "member", "user": user}
+    return {
+        "chat": chat,
+        "from": user,
+        "date": 1700000000,
+        "old_chat_member": {"status": "left", "user": user},
+        "new_chat_member": member,
+    }
+
+
+def test_hostile_updates_get_a_clear_answer_and_record_nothing(world: World) -> None:
+    fake = world.fake
+    world.start_bot()
+    world.link("volkova", VOLKOVA)
+    world.cli("remind", "tg-roadmap", "--as-of", DAY)
+    upload, codes, photos = reminder(fake, VOLKOVA, "20"), reminder(fake, VOLKOVA, "10"), reminder(fake, VOLKOVA, "22")
+    review = reminder(fake, PETROVA, "30")  # Петрова's card, by the roadmap's own contact
+
+    def updates_done(update: dict[str, Any]) -> bool:
+        with sqlite3.connect(world.home / "cyclogram.db") as connection:
+            return (
+                connection.execute("SELECT 1 FROM telegram_update WHERE update_id = ?", (update["update_id"],)).fetchone()
+                is not None
+            )
+
+    # Forged and foreign buttons: truncated, re-signed, another person's card; nothing recorded.
+    data = upload.button("✅")["callback_data"]
+    for forged in (data[:20], data[:-1], data.replace(":0:", ":1:"), "d:1:0:" + "A" * 16, "x" * 64, "😀" * 16):
+        assert answer_of(fake, fake.press(VOLKOVA, upload, forged))["text"] == texts_of("BAD_BUTTON")
+    foreign = fake.press(VOLKOVA, review, review.button("✅")["callback_data"])
+    assert "из другого чата" in answer_of(fake, foreign)["text"]
+    assert not world.recorded("upload") and not world.recorded("review")
+
+    # Text a teacher should not have sent: long, emoji only, a token, a password link. Answered with
+    # the short help, never echoed, stored or logged.
+    sent_before = len(fake.sent_to(VOLKOVA))
+    texts_sent = ["я" * 4096, "👍🎉🔥" * 10, *SECRET_TEXTS, "/неизвестная", "/foo bar"]
+    for text in texts_sent:
+        fake.message(VOLKOVA, text)
+    replies = wait(
+        lambda: fake.sent_to(VOLKOVA)[sent_before:] if len(fake.sent_to(VOLKOVA)) >= sent_before + 6 else None, "ответы"
+    )
+    assert [r.text for r in replies] == [texts_of("UNKNOWN")] * 6
+    fake.message(VOLKOVA, "/мои 123")
+    assert "Мои этапы — Волкова Л.А." in reply_after(fake, VOLKOVA, sent_before + 6, "ответ на /мои 123").text
+
+    # Updates that are not ours: marked, unanswered, and nothing of them on stderr.
+    private, user = fake._chat(VOLKOVA), fake._user(VOLKOVA)
+    others = [
+        fake.raw(
+            "edited_message",
+            {
+                "message_id": 1,
+                "date": 1700000000,
+                "edit_date": 1700000001,
+                "chat": private,
+                "from": user,
+                "text": SECRET_TEXTS[0],
+            },
+        ),
+        fake.raw(
+            "channel_post",
+            {
+                "message_id": 2,
+                "date": 1700000000,
+                "chat": {"id": -1001000000009, "type": "channel", "title": "Канал"},
+                "text": "/мои",
+            },
+        ),
+        fake.raw("chat_member", _member_update({"id": -100500, "type": "supergroup", "title": "Учительская"}, user)),
+        fake.raw("my_chat_member", _member_update({"id": -100500, "type": "supergroup", "title": "Учительская"}, user)),
+        fake.raw("some_future_kind", {"secret": SECRET_TEXTS[1]}),
+    ]
+    for update in others:
+        wait(lambda u=update: updates_done(u), f"обновление {update['update_id']} отмечено")
+
+    # A group the bot was added to: commands answered without anyone's stages, a file ignored, a
+    # deep link's code shown there stops working; nothing of a linked teacher leaks into it.
+    group = -100500
+    fake.message(group, "/мои")
+    fake.message(group, "/сегодня")
+    fake.document(group, "Протокол.pdf", PDF, reply_to=None)
+    invitation = world.cli("telegram", "link", "tg-roadmap", "toropkina").stdout
+    code = DEEP_LINK.search(invitation)
+    assert code
+    shown_code = fake.message(group, f"/start {code[1]}")
+    wait(lambda: updates_done(shown_code), "код в группе обработан")
+    in_group = [s.text for s in fake.sent_to(group)]
+    assert in_group[:2] == [texts_of("NOT_LINKED")] * 2 and len(in_group) == 3
+    assert "больше не действует" in in_group[2]
+    assert not any("Волкова" in text or "Выгрузк" in text for text in in_group)
+    fake.message(TOROPKINA, f"/start {code[1]}")
+    assert "недействительна" in reply_after(fake, TOROPKINA, 0, "сожжённый код").text
+
+    # Files: empty, a path for a name, control characters, 500 characters; an album of two.
+    forms = reminder(fake, VOLKOVA, "21")
+    ask_press = fake.press(VOLKOVA, forms, forms.button("📎")["callback_data"])
+    answer_of(fake, ask_press)
+    ask = wait(lambda: next((s for s in fake.sent_to(VOLKOVA) if "нужно подтверждение" in s.text), None), "просьба о файле")
+    sent_before = len(fake.sent_to(VOLKOVA))
+    fake.document(VOLKOVA, "пусто.pdf", b"", reply_to=ask)
+    assert reply_after(fake, VOLKOVA, sent_before, "пустой файл").text == texts_of("FILE_EMPTY")
+    fake.document(VOLKOVA, "../../etc/passwd", b"root:x:0:0::/root:/bin/sh\n", reply_to=ask)
+    assert "не принимаются" in reply_after(fake, VOLKOVA, sent_before + 1, "passwd").text
+    assert not world.recorded("forms")
+    fake.document(VOLKOVA, "Протокол\x00\x07\u202e" + "я" * 500 + ".pdf", PDF, reply_to=ask)
+    saved = reply_after(fake, VOLKOVA, sent_before + 2, "длинное имя").text
+    name = re.fullmatch(r"Этап 21 отмечен выполненным, подтверждение «(.+)» сохранено\.", saved)
+    assert name and len(name[1]) <= 150 and name[1].endswith(".pdf") and name[1].startswith("Протокол")
+    assert not any(ch in name[1] for ch in "\x00\x07\u202e/")
+
+    sent_before = len(fake.sent_to(VOLKOVA))
+    fake.photo(VOLKOVA, JPEG, reply_to=photos, media_group_id="album-1")
+    fake.document(VOLKOVA, "Фотоотчёт.pdf", PDF, reply_to=photos, media_group_id="album-1")
+    album = wait(lambda: fake.sent_to(VOLKOVA)[sent_before:] if len(fake.sent_to(VOLKOVA)) >= sent_before + 2 else None, "альбом")
+    assert "отмечен выполненным, подтверждение" in album[0].text and "уже отмечен выполненным" in album[1].text
+    assert len(world.done_events("photos")) == 1
+
+    # A stage gone in a new version: its button is refused.
+    (world.tmp / "tg-roadmap.yaml").write_text(
+        ROADMAP.replace(
+            '  - {id: codes, number: "10", title: Выдать коды участникам тестирования, due: 2024-10-14, responsible: [volkova]}\n',
+            "",
+        ),
+        encoding="utf-8",
+    )
+    world.cli("load", str(world.tmp / "tg-roadmap.yaml"))
+    gone = fake.press(VOLKOVA, codes, codes.button("✅")["callback_data"])
+    assert answer_of(fake, gone)["text"] == texts_of("GONE_STAGE")
+    assert not world.recorded("codes")
+
+    # An old update delivered again, and one never seen with an id older than the offset: once each.
+    fake.replay(shown_code)
+    stale = {"update_id": 17, "message": {"message_id": 9, "date": 1700000000, "chat": private, "from": user, "text": "/помощь"}}
+    sent_before = len(fake.sent_to(VOLKOVA))
+    fake.replay(stale)
+    wait(lambda: updates_done(stale), "старое обновление обработано")
+    assert len(fake.sent_to(group)) == 3  # the replayed /start in the group: not answered again
+    assert [s.text.splitlines()[0] for s in fake.sent_to(VOLKOVA)[sent_before:]] == [
+        "Я присылаю напоминания о сроках этапов и принимаю отметки о выполнении."
+    ]
+
+    # Nothing secret anywhere: not in the log, not in the database, not in any message sent.
+    log = world.bot_log()
+    assert "Traceback" not in log and "Update:" not in log and "Sup3rSecret" not in log and TOKEN.split(":")[1] not in log
+    for stored in world.home.glob("cyclogram.db*"):
+        content = stored.read_bytes()
+        assert b"Sup3rSecret" not in content and TOKEN.split(":")[1].encode() not in content
+    assert not any("Sup3rSecret" in s.text or TOKEN.split(":")[1] in s.text for s in fake.sent)
+    assert len(world.done_events("upload")) == 0 and len(world.done_events("forms")) == 1
+
+
+def test_a_thousand_updates_in_one_batch_are_processed_once(world: World) -> None:
+    fake = world.fake
+    fake.batch_limit = 1000  # more than Telegram hands out at once
+    user, private = fake._user(STRANGER), fake._chat(STRANGER)
+    queued = []
+    for index in range(1000):
+        if index % 50 == 0:
+            queued.append(fake.message(STRANGER, f"сообщение {index}"))
+        else:
+            payload = {
+                "message_id": index,
+                "date": 1700000000,
+                "edit_date": 1700000001,
+                "chat": private,
+                "from": user,
+                "text": "x",
+            }
+            queued.append(fake.raw("edited_message", payload))
+    world.start_bot()
+    last = queued[-1]
+    wait(lambda: fake.confirmed(last), "последнее обновление подтверждено", timeout=300)
+    with sqlite3.connect(world.home / "cyclogram.db") as connection:
+        done = {row[0] for row in connection.execute("SELECT update_id FROM telegram_update")}
+    assert {u["update_id"] for u in queued} <= done
+    assert len(fake.sent_to(STRANGER)) == 20  # one answer per message, none twice
+    assert "Traceback" not in world.bot_log()
+
+
+def texts_of(name: str) -> str:
+    from cyclogram.bot import texts
+
+    value = getattr(texts, name)
+    assert isinstance(value, str)
+    return value
+
+
+def test_codes_expired_foreign_or_malformed_and_cards_of_a_gone_roadmap(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the fake cannot stage: a code past its 72 hours, a code another bot (or nobody) issued,
+    a button whose roadmap is no longer in the database — each refused in Russian, nothing written."""
+    import secrets as random_secrets
+
+    from cyclogram import app
+    from cyclogram.bot import answering, cards, chats, texts, updates
+    from cyclogram.bot.context import BotContext
+    from cyclogram.store import open_store
+    from cyclogram.tracker import Tracker, TrackingError
+
+    for key, value in world.env().items():
+        if key.startswith("CYCLOGRAM_"):
+            monkeypatch.setenv(key, value)
+    tracker = Tracker(open_store(world.database), world.home / "evidence")
+    secrets = app.secrets()
+    ctx = BotContext(tracker, secrets, app.web_key(secrets), None, TOKEN)
+    old = chats.invite(tracker, "tg-roadmap", "volkova", "zavuch", now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=73))
+    foreign = random_secrets.token_urlsafe(16)  # the form of a code, issued by nobody here (another bot's)
+    for number, code in enumerate((old.code, foreign, "../../etc/passwd", "A" * 500, "", "код-по-русски-1234567890"), start=1):
+        with pytest.raises(TrackingError) as refused:
+            chats.redeem(tracker, code, str(VOLKOVA), updates.claim(number, "link"), bad_code=texts.BAD_CODE)
+        assert str(refused.value) == texts.BAD_CODE
+        assert not updates.processed(tracker.store, number)  # the refusal rolled the guard back
+    assert chats.linked(tracker.store) == []
+    assert not chats.burn(tracker, old.code) and not chats.burn(tracker, foreign)
+
+    fresh = chats.invite(tracker, "tg-roadmap", "volkova", "zavuch")
+    assert chats.burn(tracker, fresh.code) and not chats.burn(tracker, fresh.code)
+    with pytest.raises(TrackingError):
+        chats.redeem(tracker, fresh.code, str(VOLKOVA), updates.claim(10, "link"), bad_code=texts.BAD_CODE)
+
+    card = cards.create(
+        tracker.store,
+        roadmap_id="unloaded-roadmap",
+        person="volkova",
+        chat_id=str(VOLKOVA),
+        items=[cards.Item("upload")],
+        body="…",
+    )
+    gone = answering.press(ctx, str(VOLKOVA), cards.button_data(ctx.key, cards.DONE, card.id, 0), 11)
+    assert gone.text == texts.GONE_ROADMAP and gone.alert
+    assert answering.press(ctx, str(VOLKOVA), None, 12).text == texts.BAD_BUTTON
+    assert (
+        answering.press(ctx, str(VOLKOVA), cards.button_data(ctx.key, cards.DONE, card.id + 999, 0), 13).text == texts.BAD_BUTTON
+    )
+    assert not updates.processed(tracker.store, 11) and not world.recorded("upload")
+    tracker.store.close()

@@ -42,7 +42,8 @@ Decisions:
   the MAC an HMAC of the rest with the web app's signing key. A card belongs to one chat and one
   person: a button pressed in another chat, by a chat no longer linked (/stop) or by someone not
   responsible for the stage is refused with a Russian answer and nothing is recorded. Only private
-  chats get action buttons (in a group anyone could press them); groups and channels named in the
+  chats get action buttons (in a group anyone could press them; a linking code sent in a group is
+  burned; a file there that is not a reply to the bot is ignored); groups and channels named in the
   roadmap get the «Открыть» link only.
 * **Same rules as everywhere** (`answering`): completions go through `recording.done` with
   `channel="telegram"` and the actor `telegram:<chat id>`; blocked stages, stages already done and

@@ -104,13 +104,13 @@ def checked(ctx: BotContext, card: Card, index: int) -> Target | Answer:
     """The card's item as a `Target`, or the answer that says why it cannot be marked (steps 2–6)."""
     if not cards.is_private(card.chat_id):
         return Answer(texts.GROUP_BUTTON, alert=True)
-    people = chats.chat_people(ctx.tracker, ctx.secrets, card.chat_id)
-    if not any(p.roadmap_id == card.roadmap_id and p.person == card.person for p in people):
-        return Answer(texts.not_linked_any_more(_name(ctx, card)), alert=True)
     try:
         snapshot = ctx.tracker.snapshot(card.roadmap_id)
     except TrackingError:
-        return Answer(texts.GONE_STAGE, alert=True)
+        return Answer(texts.GONE_ROADMAP, alert=True)
+    people = chats.chat_people(ctx.tracker, ctx.secrets, card.chat_id)
+    if not any(p.roadmap_id == card.roadmap_id and p.person == card.person for p in people):
+        return Answer(texts.not_linked_any_more(_name(ctx, card)), alert=True)
     item = card.items[index]
     planned = snapshot.status.plan.stages.get(item.stage_id)
     if planned is None:

@@ -9,6 +9,8 @@
 * **Linking** (`redeem`, when the bot receives `/start <code>` in a private chat): the chat is
   stored for the person (table `telegram_chat`) in the same transaction as the used code, the
   processed update (`updates.claim`) and the audit event `telegram.linked` (person and chat id).
+* **A code shown to a group** (`burn`: `/start <code>` sent in a group) stops working at once —
+  anyone there could link the person's identity to their own chat.
 * **Unlinking**: `/stop` in the chat (every person it is linked to), or `cyclogram telegram unlink`
   (every chat of a person); the row keeps `unlinked_at`, the event is `telegram.unlinked`.
 * **Who a chat is** (`chat_people`): its linked people, and the people whose roadmap contact
@@ -159,6 +161,20 @@ def redeem(tracker: Tracker, code: str, chat_id: str, guard: Guard, *, bad_code:
                 session, f"telegram:{chat_id}", "telegram.linked", {"person": row.person, "chat": chat_id}, row.roadmap_id
             )
     return Redeemed(ChatPerson(row.roadmap_id, row.person, person.name, active.roadmap.title, "code"), already)
+
+
+def burn(tracker: Tracker, code: str) -> bool:
+    """An unused code seen where others could read it (a group) stops working; whether it was live."""
+    if not _CODE.match(code or ""):
+        return False
+    now = audit.utc_now()
+    with tracker.store.write() as session:
+        row = session.get(TelegramCodeRow, code_hash(code))
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            return False
+        row.expires_at = now
+        session.add(row)
+    return True
 
 
 def unlink_chat(tracker: Tracker, chat_id: str, guard: Guard) -> list[LinkedChat]:

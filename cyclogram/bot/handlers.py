@@ -56,8 +56,9 @@ async def on_start(message: Message, command: CommandObject, ctx: BotContext, up
     if not command.args:
         await message.answer(await asyncio.to_thread(asking.help_for, ctx, chat))
         return
-    if message.chat.type != "private":
-        await message.answer(texts.PRIVATE_ONLY)
+    if message.chat.type != "private":  # the code was shown to the whole group: it stops working
+        burned = await asyncio.to_thread(chats.burn, ctx.tracker, command.args.strip())
+        await message.answer(texts.PRIVATE_ONLY + (" " + texts.CODE_BURNED if burned else ""))
         return
     guard = updates.claim(update_id, "link")
     try:
@@ -163,6 +164,8 @@ async def on_file(message: Message, bot: Bot, ctx: BotContext, update_id: int) -
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     target = await asyncio.to_thread(answering.reply_target, ctx, chat, reply_to)
     if isinstance(target, answering.Answer):
+        if target.text == texts.NO_TARGET and message.chat.type != "private":
+            return  # a file in a group, not sent in reply to the bot: other people's talk
         await message.reply(target.text)
         return
     incoming = _incoming(message)

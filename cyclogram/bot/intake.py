@@ -2,9 +2,12 @@
 
 1. An update already in `telegram_update` is not handled again; a callback query among them is
    still answered («Уже учтено»), so that a button pressed before a crash stops spinning.
-2. Otherwise the router (`handlers`) handles it; handlers that change something write the update
+2. An update that is neither a message nor a callback query (an edited message, a channel post, a
+   chat member change, a kind newer than aiogram) is only marked: the bot does not answer it, and
+   it never reaches aiogram's dispatcher, which would print an unknown one whole on stderr.
+3. Otherwise the router (`handlers`) handles it; handlers that change something write the update
    in their own transaction (`updates.claim`).
-3. Then the update is marked processed (if its handler did not already), so that a read-only answer
+4. Then the update is marked processed (if its handler did not already), so that a read-only answer
    is not repeated by a later delivery.
 
 A database that is busy or unreachable (`StoreError`) is not the update's fault: the error goes up,
@@ -54,6 +57,9 @@ async def process(bot: Bot, dp: Dispatcher, ctx: BotContext, update: Update) -> 
     """Handle `update` once (module docstring). Raises StoreError when the database cannot be used."""
     if await asyncio.to_thread(updates.processed, ctx.store, update.update_id):
         await _answer_again(bot, update)
+        return
+    if kind_of(update) == "other":  # step 2: not ours to answer
+        await asyncio.to_thread(updates.mark, ctx.store, update.update_id, "other")
         return
     try:
         await dp.feed_update(bot, update, update_id=update.update_id)

@@ -3,11 +3,18 @@
 
 Both are thin: the work is `cyclogram.importing` and `cyclogram.exporting`, imported inside the
 commands so that the other commands do not pay for python-docx, openpyxl or WeasyPrint.
+
+Files are written whole or not at all (`write_whole`: a temporary file beside the target, then
+renamed over it), so a refusal or a crash leaves no truncated roadmap or export behind. Without
+`-o` an existing file is not overwritten; `-o` names the file to (over)write, but never the
+document being imported; a missing folder is refused before any work.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -36,6 +43,30 @@ def _check_timezone(name: str | None) -> None:
         raise refuse(f"неизвестный часовой пояс «{name}»; пишите в формате IANA: Asia/Irkutsk, Europe/Moscow") from None
 
 
+def write_whole(path: Path, data: bytes) -> None:
+    """`data` into `path` atomically: a temporary file in the same folder, renamed over the target."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _check_output(path: Path, source: Path | None = None) -> None:
+    """Refused before any work: a missing folder, a folder as the file, the source document itself."""
+    if path.is_dir():
+        raise refuse(f"{path}: это папка; укажите имя файла: -o {path / 'plan.yaml'}")
+    if not path.parent.is_dir():
+        raise refuse(f"{path}: папки {path.parent} нет; создайте её или укажите другой путь в -o")
+    if source is not None and source.exists() and path.exists() and path.resolve() == source.resolve():
+        raise refuse(f"{path}: это сам импортируемый документ; укажите другой файл в -o")
+
+
 @app.command("import")
 def import_document(
     file: Annotated[Path, typer.Argument(help="Документ: .docx, .xlsx, .csv, .txt или .odt", show_default=False)],
@@ -56,6 +87,8 @@ def import_document(
     from cyclogram.workdays import country_days
 
     _check_timezone(timezone)
+    if output is not None:
+        _check_output(output, file)
     options = ImportOptions(academic_year, timezone, organization, split_tables, split_exams)
     results = import_document(file, output, options, country_days())
     if output is None:
@@ -63,7 +96,10 @@ def import_document(
         if existing:
             raise refuse(f"файл уже есть: {', '.join(existing)}; чтобы перезаписать, укажите его явно: -o {existing[0]}")
     for result in results:
-        result.path.write_text(result.text, encoding="utf-8")
+        if result.path != output:
+            _check_output(result.path, file)
+    for result in results:
+        write_whole(result.path, result.text.encode("utf-8"))
     sys.stdout.write(summary(results))
     failed = any(not r.checked.report.ok or r.checked.plan is None for r in results)
     needs_review = any(r.reviews for r in results)
@@ -85,11 +121,13 @@ def export(
     from cyclogram.engine.russian import format_date, plural
     from cyclogram.tracker import parse_day
 
+    if output is not None:
+        _check_output(output)
     day = parse_day(as_of, ZoneInfo("UTC")) if as_of else None  # a written day is the same in every zone
     snapshot = tracker(database).snapshot(roadmap, day)  # without --as-of: today in the roadmap's zone
     document = exporting.appendix(snapshot.status)
     data = exporting.render(document, output_format.value)
     path = output or Path(f"{snapshot.active.id}.{output_format.value}")
-    path.write_bytes(data)
+    write_whole(path, data)
     stages = document.stage_count
     print(f"{path}: {stages} {plural(stages, 'этап', 'этапа', 'этапов')}, состояние на {format_date(document.as_of)}")

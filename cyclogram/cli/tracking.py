@@ -8,6 +8,7 @@ elsewhere."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from enum import Enum
@@ -102,12 +103,23 @@ def done(
     from cyclogram import recording
 
     marks = [recording.Mark(stage, at, by, note, evidence, occurrence) for stage in stages]
+    opened = tracker(database)
     outcomes = recording.done_many(
-        tracker(database), roadmap, marks, by=by, actor=actor(actor_key), force=force, reason=reason, activate=activate or ()
+        opened, roadmap, marks, by=by, actor=actor(actor_key), force=force, reason=reason, activate=activate or ()
     )
     _report(outcomes, "выполнен")
-    for key in activate or ():
-        print(f"Резервный этап {key} задействован: теперь по нему будут приходить напоминания.")
+    if activate:
+        from cyclogram.engine import russian
+        from cyclogram.tracker import find_stage
+
+        plan = opened.active(roadmap).plan
+        for key in activate:
+            planned = find_stage(plan, key)
+            due = f", срок до {russian.format_date_weekday(planned.due)}" if planned.due else ""
+            print(
+                f"Резервный этап {planned.stage.display_number} «{russian.shorten(planned.stage.title, 80)}» "
+                f"задействован{due}: теперь по нему будут приходить напоминания."
+            )
 
 
 @app.command("import-completions")
@@ -183,9 +195,16 @@ def trigger(
     """Записать повод этапа, который выполняется по внешнему событию (запрос, поступление ДК): срок — within после него."""
     from cyclogram import recording
     from cyclogram.engine import russian
+    from cyclogram.engine.diagnostics import Refusal
+    from cyclogram.tracker import find_stage
 
-    outcome = recording.trigger(tracker(database), roadmap, stage, actor=actor(actor_key), at=at, by=by, note=note)
+    opened = tracker(database)
+    outcome = recording.trigger(opened, roadmap, stage, actor=actor(actor_key), at=at, by=by, note=note)
     number = outcome.stage.stage.display_number
+    try:  # the hint names the stage by its number only when the number says which stage it is
+        reference = number if find_stage(opened.active(roadmap).plan, number).id == outcome.stage.id else outcome.stage.id
+    except Refusal:
+        reference = outcome.stage.id
     occurrence = outcome.occurrence
     if occurrence is not None and occurrence.due is not None:
         time = f" {occurrence.due_time:%H:%M}" if occurrence.due_time else ""
@@ -193,7 +212,7 @@ def trigger(
     else:
         due = ", без срока (по мере необходимости)"
     print(f"Этап {number}: записан повод «{outcome.label}»{due}. Запись журнала № {outcome.audit_seq}.")
-    print(f'Отметить выполнение: cyclogram done {outcome.roadmap_id} {number} --occurrence "{outcome.label}" --by …')
+    print(f'Отметить выполнение: cyclogram done {outcome.roadmap_id} {reference} --occurrence "{outcome.label}" --by …')
 
 
 @app.command()
@@ -294,7 +313,7 @@ def history(
     person: Annotated[
         str | None, typer.Option("--person", help="Только действия этого человека и напоминания, отправленные ему")
     ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="С даты: 2024-10-01")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="С даты: 2024-10-01, 01.10.2024, «вчера», «пятница»")] = None,
     output: Annotated[
         HistoryFormat, typer.Option("--format", "-f", help="table, csv (для Excel) или json")
     ] = HistoryFormat.table,
@@ -302,8 +321,9 @@ def history(
 ) -> None:
     """Журнал изменений: загрузки версий, выполнения, пропуски, поводы, напоминания — с именами и по местному времени."""
     from cyclogram import render
-    from cyclogram.store.audit import HistoryFilter
-    from cyclogram.tracker import find_stage
+    from cyclogram.store.audit import HistoryFilter, utc_stamp
+    from cyclogram.tracker import find_stage, parse_when
+    from cyclogram.web.audit import describe, directory
 
     opened = tracker(database)
     stage_id = stage
@@ -311,13 +331,17 @@ def history(
         stage_id = find_stage(opened.active(roadmap).plan, stage).id
     elif stage is not None:
         raise refuse("--stage указывается вместе с дорожной картой: cyclogram history КАРТА --stage НОМЕР")
-    records = opened.history(HistoryFilter(roadmap, stage_id, person, since))
+    found = directory(opened)
+    since_stamp = None
+    if since is not None:  # a moment as people write it, from the start of its day in the roadmap's time
+        zone = opened.active(roadmap).zone if roadmap is not None else found.zone_of(None)
+        when = parse_when(since, zone)
+        start = dt.datetime.combine(when.moment.date(), dt.time(), zone) if when.day_only else when.moment
+        since_stamp = utc_stamp(start)
+    records = opened.history(HistoryFilter(roadmap, stage_id, person, since_stamp))
     if output is HistoryFormat.json:
         write(render.history_json(records))
         return
-    from cyclogram.web.audit import describe, directory
-
-    found = directory(opened)
     entries = [describe(record, found) for record in records]
     if output is HistoryFormat.csv:
         write(render.history_csv(entries))

@@ -3,7 +3,8 @@
 Rows 1–2 are the title and the line under it, row 4 the header (frozen, filtered, repeated on
 every printed page), the plan from row 5; sections are rows merged across the table. The mark
 cell is filled with the status colour (green done, red overdue, yellow due soon…), and the page is
-set up as A4 landscape, one page wide.
+set up as A4 landscape, one page wide. Every value is written as text, never as a formula: a
+title «=HYPERLINK(…)» that came from an imported document stays the words it was.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _write_row(sheet: Any, number: int, row: Row, columns: list[str], wrap: Any)
     from openpyxl.utils import get_column_letter
 
     if row.kind == "section":
-        sheet.cell(row=number, column=1, value=f"{row.number} {row.title}".strip())
+        _text(sheet.cell(row=number, column=1), f"{row.number} {row.title}".strip())
         sheet.merge_cells(f"A{number}:{get_column_letter(len(columns))}{number}")
         cell = sheet.cell(row=number, column=1)
         cell.font = Font(bold=True)
@@ -71,7 +72,7 @@ def _write_row(sheet: Any, number: int, row: Row, columns: list[str], wrap: Any)
         cell.alignment = wrap
         return
     for index, text in enumerate(row.cells(columns), 1):
-        cell = sheet.cell(row=number, column=index, value=text or None)
+        cell = _text(sheet.cell(row=number, column=index), text or None)
         cell.alignment = wrap
         cell.number_format = "@"  # «1.» and «01.10.2024» stay text, as written
     if row.status is not None:
@@ -79,3 +80,11 @@ def _write_row(sheet: Any, number: int, row: Row, columns: list[str], wrap: Any)
         mark = sheet.cell(row=number, column=columns.index("mark") + 1)
         mark.fill = PatternFill("solid", fgColor=background)
         mark.font = Font(color=text, bold=row.status.value == "overdue")
+
+
+def _text(cell: Any, value: str | None) -> Any:
+    """A text cell, never a formula: a title «=HYPERLINK(…)» from an imported document stays text."""
+    cell.value = value
+    if value is not None:
+        cell.data_type = "s"
+    return cell

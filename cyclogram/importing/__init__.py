@@ -13,7 +13,8 @@ The pipeline, one module per step:
 
 `import_document` runs it and returns, per roadmap, the text, where it goes, what to review and
 the check's result; the command (`cyclogram import`, cli/documents.py) writes the files and prints
-`summary`. Nothing is guessed silently: whatever the importer assumed is a review note with the
+`summary`. Passwords and tokens found in the document are masked as it is read (`readers`), and
+the summary and the roadmap's first comment say where. Nothing is guessed silently: whatever the importer assumed is a review note with the
 document's own words, and the original wording stays in the roadmap (`when:`, comments).
 """
 
@@ -67,6 +68,10 @@ def import_document(
 
     document = read_document(source)
     drafts = build_drafts(document, options or ImportOptions())
+    for draft in drafts:
+        draft.masked = list(document.masked)
+        if not any(True for _ in draft.all_stages()):
+            raise ImportRefusal(f"{document.name}: в таблице плана нет ни одной строки с мероприятием — только заголовки")
     results = []
     for draft, path in zip(drafts, output_paths(source, output, drafts), strict=True):
         text = write(draft)
@@ -113,6 +118,10 @@ def summary(imported: list[Imported]) -> str:
             f"  ответственные распознаны: {stats.resolved} из {stats.responsible} ({_percent(stats.resolved, stats.responsible)})"
             + (f"; не указаны: {stats.empty_responsible}" if stats.empty_responsible else "")
         )
+        masked = result.draft.masked
+        if masked:
+            places = "; ".join(masked[:10]) + (" …" if len(masked) > 10 else "")
+            lines.append(f"  пароли и токены из документа скрыты (***): {places}")
         lines.append(f"  на проверку: {len(reviews)}" + (":" if reviews else ""))
         for review in reviews:
             source = f" — «{' '.join(review.source.split())[:100]}»" if review.source else ""

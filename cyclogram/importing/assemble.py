@@ -276,6 +276,12 @@ class _Builder:
         for table in self.tables:
             for caption in table.caption[:-1]:
                 lines.append(f"В документе над таблицей: {caption}")
+        if self.document.masked:
+            places = "; ".join(self.document.masked[:10]) + (" …" if len(self.document.masked) > 10 else "")
+            lines.append(
+                f"ПРОВЕРИТЬ: в документе были пароли или токены ({places}); здесь они скрыты (***) — "
+                "секреты не хранятся в дорожной карте (secret:ИМЯ, см. README)."
+            )
         return lines
 
     # --- deadlines ---------------------------------------------------------------------------------------
@@ -520,6 +526,9 @@ class _Builder:
                 self.stats.responsible_misses.append(f"{seed.where}: «{text}»")
                 unknown = [m.text for m in cell.mentions if not m.known]
                 reviews.append(Review(seed.where, f"не удалось понять, кто это: {', '.join(unknown)}; записано как роль", text))
+            if not keys:  # a cell of punctuation only («...», «—»): nobody to name, said once
+                keys = [self._nobody()]
+                reviews = [Review(seed.where, "ответственный в документе не понят (нет ни одного слова)", text)]
         comment = f"в документе: {text}" if text and not _as_written(cell) else None
         return Field("responsible", keys, reviews, comment)
 

@@ -84,6 +84,7 @@ class Draft:
     intro: list[str] = field(default_factory=list)  # comments at the top
     stats: Stats = field(default_factory=Stats)
     suffix: str = ""  # «1», «ege», «1-oge» when the document becomes several roadmaps
+    masked: list[str] = field(default_factory=list)  # where the document's credentials were masked
 
     def all_stages(self) -> Iterator[Entry]:
         yield from self.stages

@@ -22,8 +22,28 @@ by the cells that start a row (a number «1.1.», a section «2. Меропри�
 ``**`` are bold; everything around the table is paragraphs.
 
 Readers only read: cleaning text is `text.clean`, finding the plan is `tables`. Hostile input is
-bounded: files over `MAX_FILE_BYTES`, sheets over `MAX_ROWS` rows or `MAX_COLUMNS` columns are cut
-or refused with a Russian message, never a traceback.
+refused with one Russian line naming the file (and the table, sheet, row or cell), never a
+traceback, and nothing is cut silently — a document the limits would cut is refused:
+
+* the path must be a regular file (a folder, FIFO or device is refused before it is opened, so
+  /dev/zero and a pipe nobody writes to are not read) of at most `MAX_FILE_BYTES`, read once,
+  at most that many bytes; an empty file is refused;
+* the content must be what the extension says: a Word, Excel or OpenDocument file is a ZIP
+  package of that kind («это книга Excel, а не документ Word»); a PDF, an image, an old binary
+  .doc/.xls or a password-protected (encrypted, OLE) Office file is named as such; a text file
+  with NUL bytes is refused (UTF-16 with a BOM is read);
+* a package is checked from its central directory before anything is inflated: at most
+  `MAX_ZIP_ENTRIES` members, none over `MAX_PART_BYTES` and all together at most
+  `MAX_UNPACKED_BYTES` unpacked (zipfile stops a member at its declared size, so a lying
+  directory gives a CRC error, not a bomb);
+* a table (or all tables together) over `MAX_ROWS` rows with text, or a cell with text beyond
+  `MAX_COLUMNS` columns, is refused; Excel is read as a stream (openpyxl's worksheet parser, not
+  the whole workbook), merged ranges over `MAX_MERGED_CELLS` cells are refused, formulas are read
+  as their saved values; a CSV cell over `MAX_CELL_CHARS` (or an unclosed quote) is refused with
+  its line;
+* credentials in the text (a URL with a password, a bot token, `password=…` —
+  `engine.credentials`) are masked as the document is read (`Document.masked` says where), so
+  they never reach the roadmap, its review notes or the summary.
 """
 
 from __future__ import annotations
@@ -31,7 +51,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,6 +61,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from cyclogram.engine.credentials import contains_credential, mask
 from cyclogram.engine.diagnostics import Refusal
 from cyclogram.importing import columns
 from cyclogram.importing.text import clean, strip_bold_marks
@@ -46,6 +69,11 @@ from cyclogram.importing.text import clean, strip_bold_marks
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 40
+MAX_ZIP_ENTRIES = 1000
+MAX_PART_BYTES = 32 * 1024 * 1024
+MAX_UNPACKED_BYTES = 128 * 1024 * 1024
+MAX_MERGED_CELLS = MAX_ROWS * MAX_COLUMNS
+MAX_CELL_CHARS = 100_000
 FORMATS = (".docx", ".xlsx", ".csv", ".txt", ".odt")
 
 
@@ -86,10 +114,149 @@ class Document:
     name: str  # the file's name, for messages
     kind: str  # docx, xlsx, csv, txt, odt
     blocks: list[Block] = field(default_factory=list)
+    masked: list[str] = field(default_factory=list)  # where credentials were masked: «таблица 1, строка 5»
+    rows: int = 0  # over all tables, against MAX_ROWS
 
     @property
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
+
+    def add_table(self, rows: list[list[Cell]], **details: Any) -> None:
+        """A table appended in document order, refused when the document's rows exceed MAX_ROWS."""
+        table = Table(_rectangular(rows, self.name), len(self.tables) + 1, **details)
+        self.count_rows(len(table.rows), table.number)
+        self.blocks.append(table)
+
+    def count_rows(self, rows: int, table: int) -> None:
+        self.rows += rows
+        if self.rows > MAX_ROWS:
+            raise ImportRefusal(
+                f"{self.name}: таблица {table}: в документе больше {MAX_ROWS} строк таблиц — план не может быть "
+                "таким; проверьте, тот ли это файл, или разделите его"
+            )
+
+
+_ZIP_KINDS = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml", ".odt": "content.xml"}
+_KIND_WORDS = {".docx": "документ Word (.docx)", ".xlsx": "книга Excel (.xlsx)", ".odt": "документ OpenDocument (.odt)"}
+_MAGIC = (
+    (b"%PDF", "это PDF, а не документ с таблицей: откройте исходный документ Word или Excel"),
+    (b"\x89PNG", "это картинка PNG, а не документ"),
+    (b"\xff\xd8\xff", "это картинка JPEG, а не документ"),
+    (b"GIF8", "это картинка GIF, а не документ"),
+    (b"{\\rtf", "это документ RTF: пересохраните его в Word как .docx"),
+    (b"Rar!", "это архив RAR, а не документ"),
+    (b"\x1f\x8b", "это архив gzip, а не документ"),
+    (b"7z\xbc\xaf", "это архив 7z, а не документ"),
+)
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "это папка"),
+    (stat.S_ISFIFO, "это именованный канал (FIFO)"),
+    (stat.S_ISCHR, "это устройство"),
+    (stat.S_ISBLK, "это блочное устройство (диск)"),
+    (stat.S_ISSOCK, "это сокет"),
+)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} МБ"
+
+
+def _check_regular(name: str, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((words for test, words in _NOT_REGULAR if test(mode)), "это не файл")
+        raise ImportRefusal(f"{name}: это не обычный файл: {kind}; укажите путь к документу")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, at most MAX_FILE_BYTES; a folder, pipe or device is refused before it is
+    opened (opening a FIFO waits for a writer, /dev/zero never ends)."""
+    from cyclogram.engine.russian import os_error_text
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ImportRefusal(f"{path}: файл не найден") from None
+    except OSError as error:
+        raise ImportRefusal(f"{path}: {os_error_text(error)}") from None
+    _check_regular(path.name, info.st_mode)
+    if info.st_size > MAX_FILE_BYTES:
+        raise ImportRefusal(
+            f"{path.name}: файл слишком большой ({_megabytes(info.st_size)}; не больше {_megabytes(MAX_FILE_BYTES)})"
+        )
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        raise ImportRefusal(f"{path}: {os_error_text(error)}") from None
+    try:
+        _check_regular(path.name, os.fstat(descriptor).st_mode)  # replaced between the stat and the open
+        chunks: list[bytes] = []
+        left = MAX_FILE_BYTES + 1
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as error:
+        raise ImportRefusal(f"{path}: {os_error_text(error)}") from None
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRefusal(f"{path.name}: файл слишком большой (больше {_megabytes(MAX_FILE_BYTES)})")
+    return data
+
+
+def _not_a_package(name: str, suffix: str, data: bytes) -> str:
+    """Why `data` is not the ZIP package a .docx/.xlsx/.odt is, in words."""
+    if data.startswith(_OLE):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            return f"{name}: файл защищён паролем (зашифрован): снимите пароль в Word или Excel и сохраните файл заново"
+        old = {".docx": ".doc", ".xlsx": ".xls"}.get(suffix, ".doc или .xls")
+        return f"{name}: это файл старого формата Office ({old}): пересохраните его как {suffix}"
+    for magic, words in _MAGIC:
+        if data.startswith(magic):
+            return f"{name}: {words}"
+    return f"{name}: это не {_KIND_WORDS[suffix]}: файл повреждён или сохранён в другом формате"
+
+
+def open_package(data: bytes, name: str, suffix: str) -> zipfile.ZipFile:
+    """The ZIP package, its central directory checked before anything is inflated (module docstring)."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise ImportRefusal(_not_a_package(name, suffix, data))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ImportRefusal(f"{name}: это не {_KIND_WORDS[suffix]}: архив повреждён") from None
+    members = archive.infolist()
+    if len(members) > MAX_ZIP_ENTRIES:
+        raise ImportRefusal(
+            f"{name}: в архиве документа {len(members)} файлов (не больше {MAX_ZIP_ENTRIES}) — это не похоже на документ"
+        )
+    largest = max(members, key=lambda m: m.file_size, default=None)
+    if largest is not None and largest.file_size > MAX_PART_BYTES:
+        raise ImportRefusal(
+            f"{name}: часть документа {largest.filename} распаковывается в {_megabytes(largest.file_size)} "
+            f"(не больше {_megabytes(MAX_PART_BYTES)}) — это не похоже на план"
+        )
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED_BYTES:
+        raise ImportRefusal(
+            f"{name}: документ распаковывается в {_megabytes(total)} (не больше {_megabytes(MAX_UNPACKED_BYTES)})"
+        )
+    names = {m.filename for m in members}
+    if _ZIP_KINDS[suffix] not in names:
+        actual = next((s for s, part in _ZIP_KINDS.items() if part in names), None)
+        if actual is not None:
+            raise ImportRefusal(
+                f"{name}: это {_KIND_WORDS[actual]}, а не {_KIND_WORDS[suffix]}: переименуйте файл в {Path(name).stem}{actual}"
+            )
+        if "EncryptedPackage" in names or "EncryptionInfo" in names:
+            raise ImportRefusal(f"{name}: файл защищён паролем (зашифрован): снимите пароль и сохраните файл заново")
+        raise ImportRefusal(f"{name}: это архив ZIP, а не {_KIND_WORDS[suffix]}")
+    return archive
 
 
 def read_document(path: Path) -> Document:
@@ -99,28 +266,62 @@ def read_document(path: Path) -> Document:
         raise ImportRefusal(
             f"{path.name}: формат «{suffix or 'без расширения'}» не поддерживается; подходят {', '.join(FORMATS)}"
         )
+    data = read_bytes(path)
+    if not data.strip():
+        raise ImportRefusal(f"{path.name}: файл пустой")
+    name = path.name
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ImportRefusal(f"{path}: файл не найден") from None
-    if size > MAX_FILE_BYTES:
-        raise ImportRefusal(
-            f"{path.name}: файл слишком большой ({size // 1024 // 1024} МБ; не больше {MAX_FILE_BYTES // 1024 // 1024} МБ)"
-        )
-    reader = {".docx": read_docx, ".xlsx": read_xlsx, ".csv": read_csv, ".txt": read_txt, ".odt": read_odt}[suffix]
-    try:
-        return reader(path)
-    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeError, csv.Error, ElementTree.ParseError):
-        raise ImportRefusal(
-            f"{path.name}: не удалось прочитать файл {suffix} — он повреждён или сохранён в другом формате"
-        ) from None
+        if suffix in _ZIP_KINDS:
+            archive = open_package(data, name, suffix)
+            readers = {".docx": read_docx, ".xlsx": read_xlsx, ".odt": read_odt}
+            document = readers[suffix](archive, name)
+        elif suffix == ".csv":
+            document = read_csv(decode_text(data, name), name)
+        else:
+            document = parse_text(decode_text(data, name), name)
+    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeError, ElementTree.ParseError, EOFError, RecursionError):
+        raise ImportRefusal(f"{name}: не удалось прочитать файл {suffix} — он повреждён или сохранён в другом формате") from None
+    except MemoryError:
+        raise ImportRefusal(f"{name}: документ слишком сложный: не хватило памяти, чтобы его прочитать") from None
+    _mask_credentials(document)
+    return document
+
+
+def _where(table: Table, row: int) -> str:
+    return f"таблица {table.number}" + (f" («{table.name}»)" if table.name else "") + f", строка {row + 1}"
+
+
+def _mask_credentials(document: Document) -> None:
+    """Passwords and tokens in the text never reach the roadmap (module docstring)."""
+    for index, block in enumerate(document.blocks):
+        if isinstance(block, Paragraph):
+            if contains_credential(block.text):
+                document.blocks[index] = Paragraph(mask(block.text), block.bold)
+                document.masked.append("текст вне таблиц")
+            continue
+        done: dict[int, Cell] = {}
+        for r, row in enumerate(block.rows):
+            for c, cell in enumerate(row):
+                if id(cell) in done:
+                    row[c] = done[id(cell)]
+                elif contains_credential(cell.text):
+                    row[c] = done[id(cell)] = Cell(mask(cell.text), cell.origin, cell.bold)
+                    document.masked.append(_where(block, r))
+    document.masked[:] = list(dict.fromkeys(document.masked))
 
 
 def _grid_cell(text: str, row: int, column: int, bold: bool = False) -> Cell:
     return Cell(clean(text), (row, column), bold)
 
 
-def _rectangular(rows: list[list[Cell]]) -> list[list[Cell]]:
+def _rectangular(rows: list[list[Cell]], name: str = "") -> list[list[Cell]]:
+    """The rows padded to one width; text beyond MAX_COLUMNS is refused, not cut."""
+    for r, row in enumerate(rows):
+        beyond = next((c for c, cell in enumerate(row[MAX_COLUMNS:], MAX_COLUMNS) if cell.text), None)
+        if beyond is not None:
+            raise ImportRefusal(
+                f"{name}: строка {r + 1}: текст в столбце {beyond + 1} — в таблице плана не больше {MAX_COLUMNS} столбцов"
+            )
     width = min(max((len(r) for r in rows), default=0), MAX_COLUMNS)
     return [row[:width] + [Cell("", (r, c)) for c in range(len(row), width)] for r, row in enumerate(rows)]
 
@@ -128,25 +329,31 @@ def _rectangular(rows: list[list[Cell]]) -> list[list[Cell]]:
 # --- .docx ----------------------------------------------------------------------------------------
 
 
-def read_docx(path: Path) -> Document:
+def read_docx(archive: zipfile.ZipFile, name: str) -> Document:
     import docx
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph as DocxParagraph
 
+    assert archive.fp is not None
+    archive.fp.seek(0)
     try:
-        source = docx.Document(str(path))
-    except Exception as error:  # noqa: BLE001 - python-docx raises many kinds for a broken package
+        source = docx.Document(archive.fp)
+    except MemoryError:
+        raise
+    except Exception as error:  # noqa: BLE001 - python-docx and lxml raise many kinds for a broken package
         raise ImportRefusal(
-            f"{path.name}: не удалось открыть документ Word ({type(error).__name__}); пересохраните его как .docx"
+            f"{name}: не удалось открыть документ Word ({type(error).__name__}); пересохраните его как .docx"
         ) from None
-    document = Document(path.name, "docx")
+    document = Document(name, "docx")
     for item in source.iter_inner_content():
         if isinstance(item, DocxParagraph):
             text = clean(item.text)
             if text:
                 document.blocks.append(Paragraph(text, _docx_bold(item.runs) or _heading_style(item)))
         elif isinstance(item, DocxTable):
-            document.blocks.append(Table(_docx_grid(item), len(document.tables) + 1))
+            document.count_rows(len(item._tbl.tr_lst), len(document.tables) + 1)  # before building the grid
+            document.rows -= len(item._tbl.tr_lst)
+            document.add_table(_docx_grid(item, name))
     return document
 
 
@@ -160,14 +367,14 @@ def _heading_style(paragraph: Any) -> bool:
     return name.startswith(("Heading", "Title", "Заголовок", "Название"))
 
 
-def _docx_grid(table: Any) -> list[list[Cell]]:
+def _docx_grid(table: Any, name: str) -> list[list[Cell]]:
     """The table's grid: a horizontally merged cell fills its columns, a vertically merged one
     takes the origin (and text) of the cell above it."""
     from docx.table import _Cell
 
     grid: list[list[Cell]] = []
-    for r, tr in enumerate(table._tbl.tr_lst[:MAX_ROWS]):
-        row: list[Cell] = [Cell("", (r, c)) for c in range(tr.grid_before)]
+    for r, tr in enumerate(table._tbl.tr_lst):
+        row: list[Cell] = [Cell("", (r, c)) for c in range(min(tr.grid_before, MAX_COLUMNS))]
         for tc in tr.tc_lst:
             column = len(row)
             if tc.vMerge == "continue" and r > 0 and column < len(grid[r - 1]):
@@ -179,28 +386,41 @@ def _docx_grid(table: Any) -> list[list[Cell]]:
                 cell = _grid_cell(
                     text, r, column, all(_docx_bold(p.runs) for p in paragraphs if p.text.strip()) and bool(text.strip())
                 )
-            row.extend([cell] * max(1, tc.grid_span))
+            if column >= MAX_COLUMNS:
+                if cell.text:
+                    raise ImportRefusal(
+                        f"{name}: строка {r + 1}: текст в столбце {column + 1} — в таблице плана не больше {MAX_COLUMNS} столбцов"
+                    )
+                continue
+            row.extend([cell] * max(1, min(tc.grid_span, MAX_COLUMNS - column)))
         grid.append(row)
-    return _rectangular(grid)
+    return grid
 
 
 # --- .xlsx ----------------------------------------------------------------------------------------
 
 
-def read_xlsx(path: Path) -> Document:
+def read_xlsx(archive: zipfile.ZipFile, name: str) -> Document:
     import openpyxl
 
-    try:
-        workbook = openpyxl.load_workbook(str(path), data_only=True)
+    assert archive.fp is not None
+    archive.fp.seek(0)
+    try:  # read-only: sheets are streamed below, never loaded whole (nor their merged ranges expanded)
+        workbook = openpyxl.load_workbook(archive.fp, read_only=True, data_only=True)
+    except MemoryError:
+        raise
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken workbook
         raise ImportRefusal(
-            f"{path.name}: не удалось открыть книгу Excel ({type(error).__name__}); пересохраните её как .xlsx"
+            f"{name}: не удалось открыть книгу Excel ({type(error).__name__}); пересохраните её как .xlsx"
         ) from None
-    document = Document(path.name, "xlsx")
-    for sheet in workbook.worksheets:
-        grid = _sheet_grid(sheet)
-        if any(cell.text for row in grid for cell in row):
-            document.blocks.append(Table(grid, len(document.tables) + 1, name=str(sheet.title), sheet=True))
+    document = Document(name, "xlsx")
+    try:
+        for sheet in workbook.worksheets:
+            grid = _sheet_grid(workbook, sheet, name)
+            if any(cell.text for row in grid for cell in row):
+                document.add_table(grid, name=str(sheet.title), sheet=True)
+    finally:
+        workbook.close()
     return document
 
 
@@ -216,56 +436,126 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _sheet_grid(sheet: Any) -> list[list[Cell]]:
-    rows = min(sheet.max_row or 0, MAX_ROWS)
-    width = min(sheet.max_column or 0, MAX_COLUMNS)
+def _bold_style(workbook: Any, style_id: object) -> bool:
+    try:
+        font = workbook._fonts[workbook._cell_styles[int(str(style_id or 0))].fontId]
+    except (IndexError, TypeError, ValueError, AttributeError):
+        return False
+    return bool(font is not None and font.b)
+
+
+def _sheet_grid(workbook: Any, sheet: Any, name: str) -> list[list[Cell]]:
+    """A sheet streamed by openpyxl's worksheet parser: only cells with text are kept; text beyond
+    MAX_ROWS or MAX_COLUMNS is refused; merged ranges are clipped to the grid."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    where = f"{name}: лист «{sheet.title}»"
+    texts: dict[tuple[int, int], tuple[str, bool]] = {}
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for _, values in parser.parse():
+            for value in values:
+                text = _cell_text(value.get("value"))
+                if not text.strip():
+                    continue
+                r, c = int(value["row"]), int(value["column"])
+                if r > MAX_ROWS or c > MAX_COLUMNS:
+                    raise ImportRefusal(
+                        f"{where}: ячейка {get_column_letter(c)}{r} с текстом за пределами таблицы плана "
+                        f"(не больше {MAX_ROWS} строк и {MAX_COLUMNS} столбцов) — удалите лишнее или разделите лист"
+                    )
+                texts[(r, c)] = (text, _bold_style(workbook, value.get("style_id")))
+        ranges = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    rows = max((r for r, _ in texts), default=0)
+    width = max((c for _, c in texts), default=0)
     origins: dict[tuple[int, int], tuple[int, int]] = {}
-    for merged in sheet.merged_cells.ranges:
-        for r in range(merged.min_row, merged.max_row + 1):
-            for c in range(merged.min_col, merged.max_col + 1):
-                origins[(r, c)] = (merged.min_row, merged.min_col)
+    for merged in ranges:
+        min_col, min_row, max_col, max_row = range_boundaries(merged.ref)
+        if (min_row, min_col) not in texts or min_row > MAX_ROWS or min_col > MAX_COLUMNS:
+            continue
+        max_row, max_col = min(max_row, MAX_ROWS), min(max_col, MAX_COLUMNS)
+        rows, width = max(rows, max_row), max(width, max_col)
+        for r in range(min_row, max_row + 1):
+            for c in range(min_col, max_col + 1):
+                origins[(r, c)] = (min_row, min_col)
+        if len(origins) > MAX_MERGED_CELLS:
+            raise ImportRefusal(f"{where}: объединённых ячеек больше {MAX_MERGED_CELLS} — это не похоже на план")
     grid: list[list[Cell]] = []
     for r in range(1, rows + 1):
         row = []
         for c in range(1, width + 1):
             top = origins.get((r, c), (r, c))
-            source = sheet.cell(row=top[0], column=top[1])
-            bold = bool(source.font is not None and source.font.b)
-            row.append(_grid_cell(_cell_text(source.value), top[0] - 1, top[1] - 1, bold))
+            text, bold = texts.get(top, ("", False))
+            row.append(_grid_cell(text, top[0] - 1, top[1] - 1, bold))
         grid.append(row)
-    while grid and not any(cell.text for cell in grid[-1]):
-        grid.pop()
-    return _rectangular(grid)
+    return grid
 
 
 # --- .csv -----------------------------------------------------------------------------------------
 
+_BINARY_TEXT = (
+    (
+        b"PK\x03\x04",
+        "это архив ZIP (документ Word, Excel или OpenDocument?), а не текст: укажите файл с его настоящим расширением",
+    ),
+    (_OLE, "это файл Office старого формата (.doc/.xls) или защищённый паролем, а не текст"),
+    *_MAGIC,
+)
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without a BOM), else Windows-1251 (what Russian Excel saves)."""
+
+def decode_text(data: bytes, name: str = "<text>") -> str:
+    """UTF-8 (with or without a BOM), UTF-16 with a BOM, else Windows-1251 (what Russian Excel
+    saves); binary files and NUL bytes are refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for magic, words in _BINARY_TEXT:
+        if data.startswith(magic):
+            raise ImportRefusal(f"{name}: {words}")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise ImportRefusal(
+            f"{name}: строка {line}: нулевой байт — это не текстовый файл (или текст в UTF-16 без метки): "
+            "сохраните его как текст UTF-8"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1251")
 
 
-def read_csv(path: Path) -> Document:
-    text = decode_text(path.read_bytes())
-    sample = "\n".join(text.splitlines()[:20])
+def read_csv(text: str, name: str) -> Document:
+    sample = "\n".join(text[:100_000].splitlines()[:20])
     delimiter = max((";", ",", "\t"), key=sample.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[:MAX_ROWS]
-    grid = [[_grid_cell(value, r, c) for c, value in enumerate(row[:MAX_COLUMNS])] for r, row in enumerate(rows)]
-    document = Document(path.name, "csv")
+    csv.field_size_limit(MAX_CELL_CHARS)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            if len(rows) >= MAX_ROWS and any(value.strip() for value in row):
+                raise ImportRefusal(f"{name}: строка {reader.line_num}: больше {MAX_ROWS} строк — разделите файл")
+            rows.append(row)
+    except csv.Error:
+        raise ImportRefusal(
+            f"{name}: строка {reader.line_num}: ячейка длиннее {MAX_CELL_CHARS} знаков или не закрыта кавычка"
+        ) from None
+    grid = [[_grid_cell(value, r, c) for c, value in enumerate(row)] for r, row in enumerate(rows[:MAX_ROWS])]
+    document = Document(name, "csv")
     if grid:
-        document.blocks.append(Table(_rectangular(grid), 1, sheet=True))
+        document.add_table(grid, sheet=True)
     return document
 
 
 # --- .txt -----------------------------------------------------------------------------------------
-
-
-def read_txt(path: Path) -> Document:
-    return parse_text(decode_text(path.read_bytes()), path.name)
 
 
 def parse_text(text: str, name: str = "<text>") -> Document:
@@ -289,7 +579,7 @@ def _text_blocks(lines: list[str], document: Document, table_reader: Any) -> Non
             _flush_paragraph(paragraph, document)
             rows, index = table_reader(lines, index)
             if rows:
-                document.blocks.append(Table(_rectangular(rows), len(document.tables) + 1))
+                document.add_table(rows)
             continue
         if line.strip():
             paragraph.append(line)
@@ -309,22 +599,31 @@ def _flush_paragraph(lines: list[str], document: Document) -> None:
     lines.clear()
 
 
+def _next_text(lines: list[str], index: int) -> str:
+    """The first non-blank line from `index` on (without copying the rest of the file)."""
+    while index < len(lines):
+        if lines[index].strip():
+            return lines[index]
+        index += 1
+    return ""
+
+
 def _tab_table(lines: list[str], start: int) -> tuple[list[list[Cell]], int]:
-    """One row per line, tab-separated; blank lines inside are skipped; a line without a tab ends it."""
+    """One row per line, tab-separated; blank lines inside are skipped; a line without a tab ends it.
+    One row more than MAX_ROWS is read, for `Document.add_table` to refuse."""
     rows: list[list[Cell]] = []
     index = start
-    while index < len(lines) and len(rows) < MAX_ROWS:
+    while index < len(lines) and len(rows) <= MAX_ROWS:
         line = lines[index]
         if not line.strip():
-            following = next((candidate for candidate in lines[index + 1 :] if candidate.strip()), "")
-            if "\t" not in following:
+            if "\t" not in _next_text(lines, index + 1):
                 break
             index += 1
             continue
         if "\t" not in line:
             break
         r = len(rows)
-        rows.append([_text_cell(value, r, c) for c, value in enumerate(line.split("\t")[:MAX_COLUMNS])])
+        rows.append([_text_cell(value, r, c) for c, value in enumerate(line.split("\t"))])
         index += 1
     return rows, index
 
@@ -337,21 +636,21 @@ def _text_cell(value: str, row: int, column: int) -> Cell:
 def _stream_cells(lines: list[str], start: int) -> tuple[list[str], int]:
     """Cells of the one-cell-per-line shape: a line starting with a tab starts a cell, lines right
     after it (no blank line between) continue it; a line without a tab after a blank line ends it."""
-    cells: list[str] = []
+    cells: list[list[str]] = []  # each cell's lines, joined at the end (no quadratic string growth)
     index, gap = start, False
-    while index < len(lines) and len(cells) < MAX_ROWS * 10:
+    while index < len(lines) and len(cells) <= MAX_ROWS * MAX_COLUMNS:
         line = lines[index]
         if line.startswith("\t"):
-            cells.append(line[1:].replace("\t", " "))
+            cells.append([line[1:].replace("\t", " ")])
             gap = False
         elif not line.strip():
             gap = True
         elif gap or not cells:
             break
         else:
-            cells[-1] += "\n" + line
+            cells[-1].append(line)
         index += 1
-    return cells, index
+    return ["\n".join(cell) for cell in cells], index
 
 
 def _cell_stream_table(lines: list[str], start: int) -> tuple[list[list[Cell]], int]:
@@ -398,18 +697,17 @@ def _odf(name: str) -> str:
     return f"{{{_ODF[prefix]}}}{local}"
 
 
-def read_odt(path: Path) -> Document:
-    with zipfile.ZipFile(path) as archive:
-        root = ElementTree.fromstring(archive.read("content.xml"))
+def read_odt(archive: zipfile.ZipFile, name: str) -> Document:
+    root = ElementTree.fromstring(archive.read("content.xml"))  # expat: entity expansion is bounded
     body = root.find(f"{_odf('office:body')}/{_odf('office:text')}")
-    document = Document(path.name, "odt")
+    document = Document(name, "odt")
     for element in body if body is not None else ():
         if element.tag in (_odf("text:p"), _odf("text:h")):
             text = clean("".join(element.itertext()))
             if text:
                 document.blocks.append(Paragraph(text, element.tag == _odf("text:h")))
         elif element.tag == _odf("table:table"):
-            document.blocks.append(Table(_odt_grid(element), len(document.tables) + 1))
+            document.add_table(_odt_grid(element, name))
     return document
 
 
@@ -421,11 +719,11 @@ def _odt_rows(table: Any) -> Iterator[Any]:
             yield from _odt_rows(child)
 
 
-def _odt_grid(table: Any) -> list[list[Cell]]:
+def _odt_grid(table: Any, name: str) -> list[list[Cell]]:
     grid: list[list[Cell]] = []
     spans: dict[tuple[int, int], Cell] = {}  # cells covered by a span above or to the left
     for r, tr in enumerate(_odt_rows(table)):
-        if r >= MAX_ROWS:
+        if r > MAX_ROWS:  # one more than the limit: `Document.add_table` refuses it
             break
         row: list[Cell] = []
         for tc in tr:
@@ -433,16 +731,25 @@ def _odt_grid(table: Any) -> list[list[Cell]]:
             for _ in range(repeat):
                 column = len(row)
                 if tc.tag == _odf("table:covered-table-cell"):
-                    row.append(spans.get((r, column), Cell("", (r, column))))
+                    if column < MAX_COLUMNS:
+                        row.append(spans.get((r, column), Cell("", (r, column))))
                     continue
                 text = "\n".join("".join(p.itertext()) for p in tc if p.tag in (_odf("text:p"), _odf("text:h")))
                 cell = _grid_cell(text, r, column)
+                if column >= MAX_COLUMNS:
+                    if cell.text:
+                        raise ImportRefusal(
+                            f"{name}: строка {r + 1}: текст в столбце {column + 1} — в таблице плана не больше {MAX_COLUMNS} столбцов"
+                        )
+                    break
                 across = int(tc.get(_odf("table:number-columns-spanned"), "1"))
                 down = int(tc.get(_odf("table:number-rows-spanned"), "1"))
-                for dr in range(min(down, MAX_ROWS)):
-                    for dc in range(min(across, MAX_COLUMNS)):
+                for dr in range(min(down, MAX_ROWS + 1 - r)):
+                    for dc in range(min(across, MAX_COLUMNS - column)):
                         if dr or dc:
                             spans[(r + dr, column + dc)] = cell
+                if len(spans) > MAX_MERGED_CELLS:
+                    raise ImportRefusal(f"{name}: объединённых ячеек больше {MAX_MERGED_CELLS} — это не похоже на план")
                 row.append(cell)
         grid.append(row)
-    return _rectangular(grid)
+    return grid

@@ -21,7 +21,10 @@ import re
 _TAG_BREAK = re.compile(r"</p\s*>|<br\s*/?>|</li\s*>|</div\s*>|</tr\s*>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,400}>")
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]", re.IGNORECASE)
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# soft hyphens, zero-width marks, the BOM, and control characters (C0 but tab and line ends, DEL,
+# C1), which carry no text and would make the roadmap unreadable as YAML; line-like ones break lines
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 _BOLD_MARK = re.compile(r"\*\*")
 
@@ -112,7 +115,7 @@ def clean(text: str | None) -> str:
         value = _TAG.sub(" ", _TAG_BREAK.sub("\n", value))
     if "&" in value:
         value = html.unescape(value)
-    value = _INVISIBLE.sub("", value).replace("\r\n", "\n").replace("\r", "\n")
+    value = _LINE_BREAKS.sub("\n", _INVISIBLE.sub("", value))
     lines = (_SPACES.sub(" ", line).strip() for line in value.split("\n"))
     return "\n".join(line for line in lines if line)
 

@@ -36,7 +36,13 @@ Decisions:
   mark it or record a trigger through their link; only its owner may skip it or activate it; a
   supervisor's link (escalations) shows the stage. A trigger's moment may not be in the future
   nor outside 1900–2200, and one moment makes one occurrence (a second submit of the same form is
-  refused: «повод … уже записан»); an optional stage is activated once.
+  refused: «повод … уже записан»); an empty moment is refused rather than taken as now (a
+  half-typed `datetime-local` arrives empty); an optional stage is activated once.
+* **Nothing cut, nothing echoed.** A note or a reason over `MAX_NOTE` characters is refused (422)
+  with what was typed kept in the form; a field over the form's own bound (`uploads.BadForm`) gets
+  the same page with a Russian reason. A note or a reason that looks like a password or a token
+  (`recording.SecretInText`) is refused and the form comes back without it. A link bound to an
+  occurrence that a new version no longer has is a bad link (404), never a completion of another.
 * **Post/Redirect/Get.** A recorded completion answers 303 to the same page, which shows the
   recomputed truth: status, dates moved by the real completion, who may start now; after a
   trigger, the new occurrence with its due date («срок до 16.10.2024, среда»; the redirect names it,
@@ -53,6 +59,7 @@ Decisions:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -90,6 +97,9 @@ MAX_URL = 2000
 DONE_WORDS = {"done": "Готово: этап отмечен выполненным.", "skipped": "Готово: этап отмечен пропущенным."}
 OUTCOMES = {"done": "done", "skip": "skipped", "trigger": "triggered", "activate": "activated"}
 STALE_FORM = "Форма устарела: обновите страницу и отправьте её ещё раз."
+LONG_TEXT = f"{{what}} длиннее {MAX_NOTE} символов: сократите его (ничего не записано)."
+BAD_FORM = "Форма пришла повреждённой или слишком большой (текст в поле — не больше 2000 символов): обновите страницу и отправьте её ещё раз."
+NO_TRIGGER_MOMENT = "Укажите, когда случился повод: дату и время."
 TOO_LARGE = f"Файл больше {uploads.MAX_UPLOAD_BYTES // 1024 // 1024} МБ: загрузите файл поменьше или укажите ссылку на документ."
 
 
@@ -120,11 +130,19 @@ class PageData:
 class Refused(Exception):
     """A submission refused with a Russian reason (shown on the page) and an HTTP status."""
 
-    def __init__(self, status: int, message: str, notice: bool = False) -> None:
+    def __init__(self, status: int, message: str, notice: bool = False, clear: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.notice = notice  # not an error: «уже отмечен …»
+        self.clear = clear  # the typed texts looked like a secret: the page must not show them back
+
+    @classmethod
+    def by_use_case(cls, status: int, refusal: Refusal) -> Refused:
+        """The use case's own refusal; a secret in a note or a reason is 422 and cleared from the form."""
+        if isinstance(refusal, recording.SecretInText):
+            return cls(422, refusal_text(refusal), clear=True)
+        return cls(status, refusal_text(refusal))
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -164,6 +182,8 @@ def link_target(context: WebContext, links: Links, token: str) -> Target | None:
     supervisors = {key: person.supervisor for key, person in roadmap.people.items()}
     if link.person not in audience(planned, supervisors):
         return None
+    if link.occurrence and planned.kind != "triggered" and not _has_occurrence(planned, link.occurrence):
+        return None  # the occurrence the link was for is gone in a new version: acting on another would be wrong
     owner = planned.responsible[0] if planned.responsible else None
     viewer = Viewer(
         person=link.person,
@@ -176,6 +196,11 @@ def link_target(context: WebContext, links: Links, token: str) -> Target | None:
         greeting=f"Страница этапа для: {roadmap.people[link.person].name}",
     )
     return Target(active, planned, viewer)
+
+
+def _has_occurrence(planned: PlannedStage, label: str) -> bool:
+    wanted = label.strip().lower()
+    return any(o.label and o.label.lower() == wanted for o in planned.occurrences)
 
 
 def signed_in_target(context: WebContext, roadmap_ref: str, stage_ref: str, role: str, actor: str) -> Target:
@@ -201,8 +226,8 @@ def text_field(form: FormData, name: str, limit: int = MAX_NOTE) -> str:
 
 def form_values(form: FormData) -> FormValues:
     action = text_field(form, "action")
-    reason = text_field(form, "reason")
-    note = text_field(form, "note")
+    reason = text_field(form, "reason", uploads.MAX_FIELD_BYTES)  # whole: a longer one is refused, not cut (`no_long_texts`)
+    note = text_field(form, "note", uploads.MAX_FIELD_BYTES)
     return FormValues(
         note=note if action != "trigger" else "",
         evidence_url=text_field(form, "evidence_url", MAX_URL),
@@ -216,6 +241,14 @@ def form_values(form: FormData) -> FormValues:
         trigger_note=note if action == "trigger" else "",
         activate_reason=reason if action == "activate" else "",
     )
+
+
+def no_long_texts(form: FormData) -> None:
+    """A note or a reason longer than the form allows is refused, never cut silently."""
+    for field, what in (("note", "Комментарий"), ("reason", "Причина")):
+        value = form.get(field)
+        if isinstance(value, str) and len(value.strip()) > MAX_NOTE:
+            raise Refused(422, LONG_TEXT.format(what=what))
 
 
 def done_day(values: FormValues, today: dt.date) -> dt.date:
@@ -374,12 +407,15 @@ class StagePages:
             response = await self.show(request, target, 413, TOO_LARGE)
             response.headers["Connection"] = "close"  # the rest of the body is not read
             return response
+        except uploads.BadForm:
+            return await self.show(request, target, 422, BAD_FORM)
         values = form_values(form)
         action = text_field(form, "action")
         label = ""
         try:
             if not self.context.csrf_ok(request, form.get("csrf")):
                 raise Refused(403, STALE_FORM)
+            no_long_texts(form)
             if action == "done":
                 await self.record_done(target, form, values)
             elif action == "skip":
@@ -393,6 +429,8 @@ class StagePages:
         except Refused as refused:
             if refused.notice:
                 return await self.show(request, target, 200, notice=refused.message)
+            if refused.clear:
+                values = dataclasses.replace(values, note="", reason="", skip_reason="", trigger_note="", activate_reason="")
             return await self.show(request, target, refused.status, refused.message, values=values)
         finally:
             await form.close()
@@ -477,6 +515,8 @@ class StagePages:
         """A new outside event of a triggered stage (`recording.trigger`); its occurrence's label."""
         if not target.viewer.may_mark:
             raise Refused(403, "Записать повод может только ответственный за этап.")
+        if not values.triggered_at and target.planned.stage.trigger is not None:
+            raise Refused(422, NO_TRIGGER_MOMENT)  # a half-typed datetime-local arrives empty: not «now» silently
         try:
             outcome = await run_in_threadpool(
                 recording.trigger,
@@ -490,7 +530,7 @@ class StagePages:
                 channel="web",
             )
         except Refusal as refusal:
-            raise Refused(422, refusal_text(refusal)) from None
+            raise Refused.by_use_case(422, refusal) from None
         return outcome.label
 
     async def record_activate(self, target: Target, values: FormValues) -> None:
@@ -512,13 +552,13 @@ class StagePages:
                 channel="web",
             )
         except Refusal as refusal:
-            raise Refused(422, refusal_text(refusal)) from None
+            raise Refused.by_use_case(422, refusal) from None
 
     async def refused_by_recording(self, target: Target, label: str, refusal: Refusal) -> None:
         """The use case's own refusal: a completion recorded meanwhile reads as «уже отмечен …»."""
         data = await run_in_threadpool(read_page, self.context, target.active.id, target.planned.id)
         already(data, target, label)
-        raise Refused(409, refusal_text(refusal))
+        raise Refused.by_use_case(409, refusal)
 
     # --- endpoints ------------------------------------------------------------------------------
 

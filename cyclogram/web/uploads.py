@@ -4,7 +4,9 @@ Uploads (the completion form of `cyclogram.web.links`):
 
 * **Size**: at most `MAX_UPLOAD_BYTES` (20 MB, said on the form). A request whose Content-Length
   is larger is refused before its body is read; a body without one (chunked) is read only up to
-  the limit plus the form's own fields (`read_form`), so nobody can fill the disk through the form.
+  the limit plus the form's own fields (`read_form`), so nobody can fill the disk through the form;
+  a field over `MAX_FIELD_BYTES`, too many fields or broken framing is `BadForm` (a Russian page,
+  not Starlette's English 400).
   The caller answers 413 with a Russian page.
 * **Type**, by the name's extension *and* by the content (`sniff`): PDF, PNG, JPEG, DOCX, XLSX,
   ODT, ODS (zip containers with the parts their format requires), TXT and CSV (text in UTF-8 or
@@ -34,12 +36,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.types import Message
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_FIELD_BYTES = 16 * 1024  # a note or a reason; the whole form's framing fits in the overhead below
+MAX_FIELD_BYTES = 64 * 1024  # a note or a reason as sent: a form-encoded Cyrillic letter takes 6 bytes; 20 fields at most
 FORM_OVERHEAD_BYTES = 128 * 1024
 CHUNK = 1024 * 1024
 MAX_NAME = 150
@@ -81,6 +85,10 @@ class TooLarge(Exception):
     """The request body or the file is larger than the limit."""
 
 
+class BadForm(Exception):
+    """The form could not be read: a field over `MAX_FIELD_BYTES`, too many fields or files, broken framing."""
+
+
 class Unacceptable(Exception):
     """A file of a type the form does not take; the message is Russian, for the page."""
 
@@ -117,7 +125,14 @@ async def read_form(request: Request, limit: int = MAX_UPLOAD_BYTES + FORM_OVERH
         return message
 
     bounded = Request(request.scope, limited)
-    return await bounded.form(max_files=1, max_fields=20, max_part_size=MAX_FIELD_BYTES)
+    try:
+        return await bounded.form(max_files=1, max_fields=20, max_part_size=MAX_FIELD_BYTES)
+    except HTTPException as error:  # Starlette's parser says 400 in English; the page says it in Russian
+        if error.status_code == 400:
+            raise BadForm(error.detail) from None
+        raise
+    except MultiPartException as error:
+        raise BadForm(error.message) from None
 
 
 def uploaded_file(form: FormData, field: str) -> UploadFile | None:
