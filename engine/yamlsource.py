@@ -10,6 +10,7 @@ directory, a device such as /dev/zero, a named pipe or a socket — checked with
 opening, and again on the open descriptor), files too large (at most `max_bytes` are ever read,
 whatever the size the file system reports: a file may grow while it is read), binary files and
 text that is not UTF-8. The file is opened with O_NONBLOCK, so that nothing can make the read wait.
+`read_bounded` is that reading alone, its refusals as exceptions; the document importer uses it too.
 
 What a roadmap never needs is refused with its position instead of being interpreted:
 
@@ -168,11 +169,55 @@ def _os_refusal(error: OSError) -> SourceError:
     return SourceError(words)
 
 
-def _refuse_not_regular(mode: int) -> None:
-    if stat.S_ISREG(mode):
-        return
-    kind = next((words for test, words in _NOT_REGULAR if test(mode)), "это не файл")
-    raise SourceError(f"это не обычный файл (устройство, канал или папка): {kind}; укажите путь к файлу дорожной карты (.yaml)")
+class NotARegularFile(Exception):
+    """The path names a folder, a pipe, a device or a socket; `kind` says which, in Russian."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class FileTooLarge(Exception):
+    """The file holds more than `limit` bytes; `size` is its reported size (None: it grew, or reports none)."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        super().__init__(size, limit)
+        self.size, self.limit = size, limit
+
+
+def _check_regular(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise NotARegularFile(next((words for test, words in _NOT_REGULAR if test(mode)), "это не файл"))
+
+
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """At most `max_bytes` of a regular file, whatever `stat` says: a folder, pipe or device is refused
+    before it is opened (opening a FIFO waits for a writer, /dev/zero never ends), and reading stops at
+    `max_bytes + 1` (a file that grew after its stat, or reports no size). Raises NotARegularFile,
+    FileTooLarge or OSError; each caller says them in its own words (roadmaps here, documents in
+    `cyclogram.importing.readers`)."""
+    info = path.stat()
+    _check_regular(info.st_mode)
+    if info.st_size > max_bytes:
+        raise FileTooLarge(info.st_size, max_bytes)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(path, flags)
+    try:
+        _check_regular(os.fstat(descriptor).st_mode)  # replaced between the stat and the open
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(descriptor)
+    raw = b"".join(chunks)
+    if len(raw) > max_bytes:
+        raise FileTooLarge(None, max_bytes)
+    return raw
 
 
 def _too_large(max_bytes: int, size: int | None) -> SourceError:
@@ -184,37 +229,17 @@ def _too_large(max_bytes: int, size: int | None) -> SourceError:
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    """At most `max_bytes + 1` bytes of a regular file (one more tells that it is too large)."""
+    """`read_bounded`, its refusals said for a roadmap."""
     try:
-        info = path.stat()
+        return read_bounded(path, max_bytes)
+    except NotARegularFile as error:
+        raise SourceError(
+            f"это не обычный файл (устройство, канал или папка): {error.kind}; укажите путь к файлу дорожной карты (.yaml)"
+        ) from None
+    except FileTooLarge as error:
+        raise _too_large(max_bytes, error.size) from None
     except OSError as error:
         raise _os_refusal(error) from None
-    _refuse_not_regular(info.st_mode)  # before opening: opening a device or a pipe may block or act
-    if info.st_size > max_bytes:
-        raise _too_large(max_bytes, info.st_size)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        descriptor = os.open(path, flags)
-    except OSError as error:
-        raise _os_refusal(error) from None
-    try:
-        _refuse_not_regular(os.fstat(descriptor).st_mode)  # replaced between the stat and the open
-        chunks: list[bytes] = []
-        left = max_bytes + 1
-        while left > 0:
-            chunk = os.read(descriptor, min(left, 1024 * 1024))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    except OSError as error:
-        raise _os_refusal(error) from None
-    finally:
-        os.close(descriptor)
-    raw = b"".join(chunks)
-    if len(raw) > max_bytes:
-        raise _too_large(max_bytes, None)  # the file grew after stat, or reports no size
-    return raw
 
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:

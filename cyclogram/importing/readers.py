@@ -51,9 +51,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import stat
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -149,64 +147,29 @@ _MAGIC = (
     (b"7z\xbc\xaf", "это архив 7z, а не документ"),
 )
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_NOT_REGULAR = (
-    (stat.S_ISDIR, "это папка"),
-    (stat.S_ISFIFO, "это именованный канал (FIFO)"),
-    (stat.S_ISCHR, "это устройство"),
-    (stat.S_ISBLK, "это блочное устройство (диск)"),
-    (stat.S_ISSOCK, "это сокет"),
-)
 
 
 def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.0f} МБ"
 
 
-def _check_regular(name: str, mode: int) -> None:
-    if not stat.S_ISREG(mode):
-        kind = next((words for test, words in _NOT_REGULAR if test(mode)), "это не файл")
-        raise ImportRefusal(f"{name}: это не обычный файл: {kind}; укажите путь к документу")
-
-
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, at most MAX_FILE_BYTES; a folder, pipe or device is refused before it is
-    opened (opening a FIFO waits for a writer, /dev/zero never ends)."""
+    """The file's bytes, at most MAX_FILE_BYTES (`yamlsource.read_bounded`: a folder, pipe or device is
+    refused before it is opened), its refusals said for a document."""
     from cyclogram.engine.russian import os_error_text
+    from cyclogram.engine.yamlsource import FileTooLarge, NotARegularFile, read_bounded
 
     try:
-        info = path.stat()
+        return read_bounded(path, MAX_FILE_BYTES)
+    except NotARegularFile as error:
+        raise ImportRefusal(f"{path.name}: это не обычный файл: {error.kind}; укажите путь к документу") from None
+    except FileTooLarge as error:
+        shown = f"{_megabytes(error.size)}; не больше" if error.size is not None else "больше"
+        raise ImportRefusal(f"{path.name}: файл слишком большой ({shown} {_megabytes(MAX_FILE_BYTES)})") from None
     except FileNotFoundError:
         raise ImportRefusal(f"{path}: файл не найден") from None
     except OSError as error:
         raise ImportRefusal(f"{path}: {os_error_text(error)}") from None
-    _check_regular(path.name, info.st_mode)
-    if info.st_size > MAX_FILE_BYTES:
-        raise ImportRefusal(
-            f"{path.name}: файл слишком большой ({_megabytes(info.st_size)}; не больше {_megabytes(MAX_FILE_BYTES)})"
-        )
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        descriptor = os.open(path, flags)
-    except OSError as error:
-        raise ImportRefusal(f"{path}: {os_error_text(error)}") from None
-    try:
-        _check_regular(path.name, os.fstat(descriptor).st_mode)  # replaced between the stat and the open
-        chunks: list[bytes] = []
-        left = MAX_FILE_BYTES + 1
-        while left > 0:
-            chunk = os.read(descriptor, min(left, 1024 * 1024))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    except OSError as error:
-        raise ImportRefusal(f"{path}: {os_error_text(error)}") from None
-    finally:
-        os.close(descriptor)
-    data = b"".join(chunks)
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportRefusal(f"{path.name}: файл слишком большой (больше {_megabytes(MAX_FILE_BYTES)})")
-    return data
 
 
 def _not_a_package(name: str, suffix: str, data: bytes) -> str:
