@@ -16,7 +16,8 @@ Rich is imported inside the functions that draw with it, keeping the default vie
 Statuses are shown by `engine.status.status_text`: a stage late while blocked reads "просрочен,
 ждёт этап 4 (Торопкина А.А.)" (and "просрочен, ждёт 4" in the compact line), a stage done as often
 as needed "по мере необходимости, выполнен 2 раза" ("по необх., 2 р.") and is counted as such in the
-summary, outside a section's progress (like continuous stages and reserves); a triggered stage with
+summary, outside a section's progress (like continuous stages and reserves) — `engine.status.counts`
+and `engine.status.progress`, the rule the web board and the export share; a triggered stage with
 several open occurrences gets one line more per occurrence under its own. History (`history_table`,
 `history_csv`) takes the auditor's entries (`cyclogram.web.audit.describe`): names, Russian kinds and
 details, local times. A dry run of reminders lists the day's reminders even when no channel can
@@ -41,8 +42,9 @@ from cyclogram.engine.status import (
     RoadmapStatus,
     StageStatus,
     Status,
+    counts,
     due_time,
-    is_as_needed,
+    progress,
     status_records,
     status_text,
 )
@@ -382,17 +384,8 @@ def _short_status(row: StageStatus, plan: Plan) -> str:
 
 
 def _summary(result: RoadmapStatus, rows: list[StageStatus]) -> str:
-    """Counts by the words the lines show: a stage done as often as needed is counted as such, not
-    as «срок не определён» before its first completion and «выполнен» after it."""
-    counts = dict.fromkeys(Status, 0)
-    as_needed = 0
-    for row in rows:
-        if is_as_needed(result.plan.stages.get(row.stage_id)) and status_text(row, result.plan).startswith(AS_NEEDED):
-            as_needed += 1
-        else:
-            counts[row.status] += 1
-    parts = [f"{STATUS_WORDS[s]}: {n}" for s, n in counts.items() if n]
-    return "Итого — " + ", ".join(parts + ([f"{AS_NEEDED}: {as_needed}"] if as_needed else []))
+    """Counts by the words the lines show (`engine.status.counts`)."""
+    return "Итого — " + ", ".join(f"{word}: {n}" for word, n in counts(rows, result.plan).words())
 
 
 def _sections(result: RoadmapStatus, rows: list[StageStatus]) -> dict[str, list[StageStatus]]:
@@ -403,15 +396,9 @@ def _sections(result: RoadmapStatus, rows: list[StageStatus]) -> dict[str, list[
 
 
 def _progress(result: RoadmapStatus, items: list[StageStatus]) -> tuple[int, int]:
-    """(finished, countable) of a section: continuous stages, reserves not activated and stages done
-    as often as needed are never finished for good, so they are not counted."""
-    counted = [
-        r
-        for r in items
-        if r.status not in (Status.CONTINUOUS, Status.OPTIONAL) and not is_as_needed(result.plan.stages.get(r.stage_id))
-    ]
-    finished = sum(1 for r in counted if r.status in (Status.DONE, Status.DONE_LATE, Status.SKIPPED))
-    return finished, len(counted) or 1
+    """(finished, countable) of a section (`engine.status.progress`), never dividing by zero."""
+    finished, countable = progress(items, result.plan)
+    return finished, countable or 1
 
 
 def _title(result: RoadmapStatus, person: str | None) -> str:

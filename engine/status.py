@@ -40,7 +40,9 @@ The rules, and why:
   without a due date ("по мере необходимости", an open-ended window) is OPEN and never overdue;
   a triggered stage without any trigger yet is UNSCHEDULED. A triggered stage without `within`
   ("по мере необходимости") reads so in `status_text` whatever its status, with how many times it
-  was done ("по мере необходимости, выполнен 2 раза"): one completion does not finish it.
+  was done ("по мере необходимости, выполнен 2 раза"): one completion does not finish it. So it is
+  counted under that word (`counts`) and left out of progress (`progress`), like continuous stages
+  and reserves: one rule for `cyclogram status`, the web board and the exported appendix.
 * **Optional stages** (`optional: true`) are OPTIONAL until activated (`engine.tracking.Activation`):
   listed with their dates, never overdue, never blocking the stages after them; once activated they
   are judged like any other stage. A completion makes one DONE whether or not it was activated.
@@ -483,13 +485,60 @@ def due_time(row: StageStatus, plan: Plan) -> dt.time | None:
     return None
 
 
+_AS_NEEDED_SHOWN = frozenset({Status.UNSCHEDULED, Status.OPEN, Status.DONE, Status.DONE_LATE})
+
+
+def counted_as_needed(row: StageStatus, plan: Plan) -> bool:
+    """The row reads and is counted «по мере необходимости», not by its status word: an as-needed
+    stage waiting for its occasions or done on some (blocked, skipped, a reserve keep their words)."""
+    return row.status in _AS_NEEDED_SHOWN and is_as_needed(plan.stages.get(row.stage_id))
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many stages read each word (`counts`): by status, and «по мере необходимости» apart."""
+
+    by_status: dict[Status, int]  # every status, zeros too, in enum order
+    as_needed: int = 0
+
+    def words(self) -> list[tuple[str, int]]:
+        """(word, count) of the words that occur: «открыт: 1, …, по мере необходимости: 2»."""
+        found = [(STATUS_WORDS[s], n) for s, n in self.by_status.items() if n]
+        return found + ([(AS_NEEDED, self.as_needed)] if self.as_needed else [])
+
+
+def counts(rows: Iterable[StageStatus], plan: Plan) -> StatusCounts:
+    """Counts by the words the rows show (`status_text`): a stage done as often as needed is counted
+    as such, not as «срок не определён» before its first completion and «выполнен» after it. The one
+    rule for `cyclogram status`, the web board and the exported appendix."""
+    by_status = dict.fromkeys(Status, 0)
+    as_needed = 0
+    for row in rows:
+        if counted_as_needed(row, plan):
+            as_needed += 1
+        else:
+            by_status[row.status] += 1
+    return StatusCounts(by_status, as_needed)
+
+
+def progress(rows: Iterable[StageStatus], plan: Plan) -> tuple[int, int]:
+    """(finished, countable): done, done late and skipped of the stages that can be finished for
+    good — continuous stages, reserves not activated and stages done as often as needed never are,
+    so they are not counted. `countable` may be 0. The one rule for every progress bar."""
+    finished = countable = 0
+    for row in rows:
+        if row.status in (Status.CONTINUOUS, Status.OPTIONAL) or is_as_needed(plan.stages.get(row.stage_id)):
+            continue
+        countable += 1
+        finished += row.status in FINISHED
+    return finished, countable
+
+
 def status_text(row: StageStatus, plan: Plan) -> str:
     """The status in words; late while blocked says what it waits for, a stage done as often as
     needed says so and how many times (see module docstring)."""
     word = STATUS_WORDS[row.status]
-    planned = plan.stages.get(row.stage_id)
-    as_needed = is_as_needed(planned)
-    if as_needed and row.status in (Status.UNSCHEDULED, Status.OPEN, Status.DONE, Status.DONE_LATE):
+    if counted_as_needed(row, plan):
         done = row.occurrences_done
         return AS_NEEDED + (f", выполнен {done} {plural(done, 'раз', 'раза', 'раз')}" if done else "")
     return f"{word}, {waiting_text(row.blocked_by, plan)}" if row.late_while_blocked else word

@@ -5,9 +5,15 @@ Both are thin: the work is `cyclogram.importing` and `cyclogram.exporting`, impo
 commands so that the other commands do not pay for python-docx, openpyxl or WeasyPrint.
 
 Files are written whole or not at all (`write_whole`: a temporary file beside the target, then
-renamed over it), so a refusal or a crash leaves no truncated roadmap or export behind. Without
-`-o` an existing file is not overwritten; `-o` names the file to (over)write, but never the
-document being imported; a missing folder is refused before any work.
+renamed over it), so a refusal or a crash leaves no truncated roadmap or export behind.
+
+Overwriting is the same rule for both commands: without `-o` an existing file is never overwritten
+(`import` beside the document, `export` as ./ID.docx) — the command refuses before any work and
+says to name the file with `-o` — and the file is created only if it is still absent when written
+(linked into place, so a file that appeared meanwhile is not replaced either). Regenerating an
+appendix is common, but the ./ID.docx of last month may be the one the deputy director edited by
+hand for the order; naming it in `-o` is saying "overwrite it". `-o` names the file to (over)write,
+but never the document being imported; a missing folder is refused before any work.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Annotated
 import typer
 
 from cyclogram.cli._common import DatabaseOption, RoadmapArgument, refuse, tracker
+from cyclogram.engine.diagnostics import Refusal
 
 app = typer.Typer()
 
@@ -43,18 +50,39 @@ def _check_timezone(name: str | None) -> None:
         raise refuse(f"неизвестный часовой пояс «{name}»; пишите в формате IANA: Asia/Irkutsk, Europe/Moscow") from None
 
 
-def write_whole(path: Path, data: bytes) -> None:
-    """`data` into `path` atomically: a temporary file in the same folder, renamed over the target."""
+class AlreadyThere(Exception):
+    """The file appeared between the check and the write (`write_whole(…, overwrite=False)`)."""
+
+
+def write_whole(path: Path, data: bytes, overwrite: bool = True) -> None:
+    """`data` into `path` atomically: a temporary file in the same folder, renamed over the target —
+    or, with `overwrite=False`, linked to its name, which fails when the name exists (AlreadyThere)."""
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        if overwrite:
+            os.replace(temporary, path)
+            return
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise AlreadyThere(str(path)) from None
+        except OSError:  # a file system without hard links: checked, then renamed
+            if path.exists():
+                raise AlreadyThere(str(path)) from None
+            os.replace(temporary, path)
+            return
+        Path(temporary).unlink(missing_ok=True)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _exists_refusal(paths: list[str]) -> Refusal:
+    return refuse(f"файл уже есть: {', '.join(paths)}; чтобы перезаписать, укажите его явно: -o {paths[0]}")
 
 
 def _check_output(path: Path, source: Path | None = None) -> None:
@@ -94,12 +122,15 @@ def import_document(
     if output is None:
         existing = [str(r.path) for r in results if r.path.exists()]
         if existing:
-            raise refuse(f"файл уже есть: {', '.join(existing)}; чтобы перезаписать, укажите его явно: -o {existing[0]}")
+            raise _exists_refusal(existing)
     for result in results:
         if result.path != output:
             _check_output(result.path, file)
     for result in results:
-        write_whole(result.path, result.text.encode("utf-8"))
+        try:
+            write_whole(result.path, result.text.encode("utf-8"), overwrite=output is not None)
+        except AlreadyThere as error:
+            raise _exists_refusal([str(error)]) from None
     sys.stdout.write(summary(results))
     failed = any(not r.checked.report.ok or r.checked.plan is None for r in results)
     needs_review = any(r.reviews for r in results)
@@ -111,7 +142,10 @@ def export(
     roadmap: RoadmapArgument,
     output_format: Annotated[ExportFormat, typer.Option("--format", "-f", help="docx, xlsx или pdf")] = ExportFormat.docx,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Состояние на дату: 2024-10-16 (по умолчанию сегодня)")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Файл (по умолчанию ID.docx в текущей папке)")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Файл (по умолчанию ID.docx в текущей папке; существующий — только явно через -o)"),
+    ] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Выгрузить план как приложение к приказу (Word, Excel, PDF): сроки, ответственные, отметки о выполнении."""
@@ -125,9 +159,14 @@ def export(
         _check_output(output)
     day = parse_day(as_of, ZoneInfo("UTC")) if as_of else None  # a written day is the same in every zone
     snapshot = tracker(database).snapshot(roadmap, day)  # without --as-of: today in the roadmap's zone
+    path = output or Path(f"{snapshot.active.id}.{output_format.value}")
+    if output is None and path.exists():  # before any work: maybe the one edited by hand (module docstring)
+        raise _exists_refusal([str(path)])
     document = exporting.appendix(snapshot.status)
     data = exporting.render(document, output_format.value)
-    path = output or Path(f"{snapshot.active.id}.{output_format.value}")
-    write_whole(path, data)
+    try:
+        write_whole(path, data, overwrite=output is not None)
+    except AlreadyThere:
+        raise _exists_refusal([str(path)]) from None
     stages = document.stage_count
     print(f"{path}: {stages} {plural(stages, 'этап', 'этапа', 'этапов')}, состояние на {format_date(document.as_of)}")

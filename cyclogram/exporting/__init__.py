@@ -12,7 +12,11 @@ the completions at the chosen day), drawn three ways:
 The table is the one schools sign: №, мероприятие, срок as the document wrote it (`when`; the
 computed dates when the roadmap wrote none) and as computed, ответственные (name and position, a
 role by its title), документ, ожидаемый результат (when any stage has one) and the mark of
-completion («выполнен 18.10.2024 (Волкова Л.А.)», «просрочен на 3 р. д.», «ждёт п. 20»).
+completion («выполнен 18.10.2024 (Волкова Л.А.)», «просрочен на 3 р. д.», «ждёт п. 20»; a stage done
+as often as needed «по мере необходимости, выполнен 2 раза, последний раз 06.11.2024» — it is never
+finished for good). The summary under the table counts by the same words as `cyclogram status`
+(`engine.status.counts`, «по мере необходимости» apart). The computed deadline keeps its hour
+(«04.06.2025 09:00» for «за 1 час до начала»).
 
 The columns are named so that `cyclogram import` reads the file back (`importing.columns`): the
 document's deadline is the source, «Срок (расчётный)» only dates what the words cannot — so
@@ -23,7 +27,10 @@ suite of ~500 MB on a school's server), renders in-process in about a second wit
 directory or a second process to supervise, and the page is our HTML and CSS — the same Jinja2
 the web app uses — so the PDF can be laid out exactly (repeated header, landscape, page numbers).
 Its one system dependency is pango (Debian: libpango-1.0-0, libpangoft2-1.0-0); without it the
-export refuses with that advice instead of failing obscurely.
+export refuses with that advice instead of failing obscurely. It lays the whole table out in memory,
+so a PDF is bounded: above `PDF_MAX_STAGES` (1,000 stages: ~7 s and ~220 MB as a whole process;
+3,000 took 23 s and 500 MB) the export refuses and suggests docx or xlsx, which take seconds at any
+size. The export has no section or person filter to suggest instead.
 """
 
 from __future__ import annotations
@@ -34,7 +41,16 @@ from dataclasses import dataclass, field
 from cyclogram.engine import russian
 from cyclogram.engine.diagnostics import Refusal
 from cyclogram.engine.plan import PlannedStage, occurrence_dates
-from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status
+from cyclogram.engine.status import (
+    STATUS_WORDS,
+    RoadmapStatus,
+    StageStatus,
+    Status,
+    StatusCounts,
+    counted_as_needed,
+    counts,
+    status_text,
+)
 
 HEADERS = {
     "number": "№",
@@ -58,6 +74,12 @@ STATUS_COLOURS = {  # background, text (Excel's good/neutral/bad palette)
     Status.UNSCHEDULED: ("E4DFEC", "5B2C6F"),
     Status.OPTIONAL: ("F2F2F2", "7F7F7F"),
 }
+
+
+# WeasyPrint lays the whole table out in memory: as a whole process 300 stages take 2.6 s and 117 MB,
+# 1,000 stages 7.3 s and 218 MB, 3,000 stages 23 s and 503 MB (bench/README.md). A bigger PDF is
+# refused with advice rather than holding a school's small server for half a minute.
+PDF_MAX_STAGES = 1000
 
 
 class ExportRefusal(Refusal):
@@ -93,7 +115,7 @@ class Appendix:
     as_of: dt.date
     rows: list[Row]
     with_results: bool
-    counts: dict[Status, int] = field(default_factory=dict)
+    counts: StatusCounts = field(default_factory=lambda: StatusCounts(dict.fromkeys(Status, 0)))
 
     @property
     def columns(self) -> list[str]:
@@ -110,7 +132,8 @@ class Appendix:
 
     @property
     def summary(self) -> str:
-        return "Итого: " + ", ".join(f"{STATUS_WORDS[s]} — {n}" for s, n in self.counts.items() if n)
+        """«Итого: открыт — 3, …, по мере необходимости — 1»: the words `cyclogram status` sums up."""
+        return "Итого: " + ", ".join(f"{word} — {n}" for word, n in self.counts.words())
 
 
 def appendix(status: RoadmapStatus) -> Appendix:
@@ -140,7 +163,7 @@ def appendix(status: RoadmapStatus) -> Appendix:
         status.moment,
         rows,
         with_results,
-        status.counts(),
+        counts(status.stages.values(), plan),
     )
 
 
@@ -203,6 +226,11 @@ def mark_text(row: StageStatus, status: RoadmapStatus) -> str:
     plan = status.plan
     word = STATUS_WORDS[row.status]
     completion = row.completion
+    if counted_as_needed(row, plan):  # never finished for good: «по мере необходимости, выполнен 2 раза»
+        text = status_text(row, plan)
+        if completion is not None:
+            text += f", последний раз {russian.format_date(completion.day)}"
+        return text
     if row.status in (Status.DONE, Status.DONE_LATE, Status.SKIPPED) and completion is not None:
         who = plan.roadmap.people[completion.by].name if completion.by in plan.roadmap.people else completion.by
         text = f"{word} {russian.format_date(completion.day)}" + (f" ({who})" if who else "")
@@ -229,6 +257,14 @@ def render(document: Appendix, output_format: str) -> bytes:
         return render_xlsx(document)
     if output_format == "pdf":
         from cyclogram.exporting.pdf_file import render_pdf
+
+        stages = document.stage_count
+        if stages > PDF_MAX_STAGES:
+            raise ExportRefusal(
+                f"в дорожной карте {stages} {russian.plural(stages, 'этап', 'этапа', 'этапов')}: PDF выгружается "
+                f"до {PDF_MAX_STAGES} этапов (больше — минуты работы и сотни мегабайт памяти); выгрузите её в Word "
+                "или Excel: --format docx или --format xlsx — Word сохранит и PDF"
+            )
 
         return render_pdf(document)
     raise ExportRefusal(f"неизвестный формат «{output_format}»: docx, xlsx или pdf")

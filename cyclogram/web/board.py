@@ -11,12 +11,18 @@ Pages (Russian, server-rendered; ids are stable for the browser tests):
   read as `cyclogram status` words them (`engine.status.status_text`: «резерв, не задействован»,
   «по мере необходимости, выполнен 2 раза»); a triggered stage's line is about its earliest open
   occurrence, its other open occurrences listed under the date (`StageLine.more`), as `status`
-  lists them under the stage.
+  lists them under the stage. Counts and progress are `cyclogram status`'s own
+  (`engine.status.counts`, `engine.status.progress`): a stage done «по мере необходимости» is counted
+  under that word (its badge filters by `status=as_needed`; «срок не определён» then lists only the
+  others) and left out of progress, like continuous stages and reserves — on the board, its
+  sections and the list of roadmaps alike. A deadline with an hour reads «04.06.2025 09:00» in
+  «Срок» (`when_text`, `engine.status.due_time`), here and on «Мои этапы».
 * `/r/{roadmap}/gantt` — the same filters over a server-drawn SVG (`svg#gantt`,
   `cyclogram.web.gantt`), printable on A4 landscape.
 * `/r/{roadmap}/people/{person}` (signed-in) and `/p/{token}` (a person's own action link, stage
   "") — «Мои этапы»: overdue (`#my-overdue`), this week (`#my-week`), next (`#my-next`), recently
-  done (`#my-done`), each stage with a link to act on it, and the person's calendar subscription
+  done (`#my-done`; a stage done as often as needed stays in «Дальше» with how many times, never
+  «done» for good), each stage with a link to act on it, and the person's calendar subscription
   (`#calendar-url`, created once and reused) with a copy button and how to subscribe; and
   «Telegram» (`#my-telegram`, `cyclogram.web.telegram`): the chats linked, «Подключить Telegram».
 
@@ -76,7 +82,19 @@ from cyclogram.engine import russian
 from cyclogram.engine.diagnostics import Refusal
 from cyclogram.engine.model import KEY_PATTERN, Roadmap
 from cyclogram.engine.plan import Plan
-from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status, status_text
+from cyclogram.engine.status import (
+    AS_NEEDED,
+    STATUS_WORDS,
+    RoadmapStatus,
+    StageStatus,
+    Status,
+    StatusCounts,
+    counted_as_needed,
+    counts,
+    due_time,
+    progress,
+    status_text,
+)
 from cyclogram.render import _days_text as days_text
 from cyclogram.tracker import Snapshot, Tracker, TrackingError
 from cyclogram.web import gantt
@@ -99,6 +117,7 @@ FEED_ROLES = ("admin", "editor")
 NO_STORE = {"Cache-Control": "no-store"}
 OUTSIDE_SECTIONS = "Этапы"
 ROADMAP_ID = re.compile(KEY_PATTERN)
+AS_NEEDED_FILTER = "as_needed"  # the status filter's value for «по мере необходимости»
 
 _feed_lock = threading.Lock()  # one person's feed created once even when two pages open together
 
@@ -158,7 +177,7 @@ def read_filters(params: Mapping[str, str], roadmap: Roadmap) -> tuple[Filters, 
     if role and role not in roadmap.roles:
         notes.append(f"в дорожной карте нет роли «{role}»: фильтр по роли не применён")
         role = ""
-    if status and status not in {s.value for s in Status}:
+    if status and status not in {s.value for s in Status} | {AS_NEEDED_FILTER}:
         notes.append(f"нет такого статуса «{status}»: фильтр по статусу не применён")
         status = ""
     as_of = None
@@ -218,8 +237,10 @@ def select(status: RoadmapStatus, filters: Filters, sections: Mapping[str, str])
         base.append(row)
     if not filters.status:
         return base, base
-    wanted = Status(filters.status)
-    return base, [row for row in base if row.status is wanted]
+    if filters.status == AS_NEEDED_FILTER:
+        return base, [row for row in base if counted_as_needed(row, plan)]
+    wanted = Status(filters.status)  # as counted: «срок не определён» is not the as-needed stages
+    return base, [row for row in base if row.status is wanted and not counted_as_needed(row, plan)]
 
 
 # --- what a page shows -------------------------------------------------------------------------
@@ -238,34 +259,29 @@ class SectionSummary:
         return round(100 * self.finished / self.countable) if self.countable else 0
 
 
-def progress(rows: Iterable[StageStatus]) -> tuple[int, int]:
-    """(finished, those that can finish): done, done late and skipped stages of the stages that are
-    not continuous work — the progress `cyclogram status` shows."""
-    finished = countable = 0
-    for row in rows:
-        finished += row.status in FINISHED
-        countable += row.status not in (Status.CONTINUOUS, Status.OPTIONAL)
-    return finished, countable
-
-
-def section_summaries(rows: Iterable[StageStatus], sections: Mapping[str, str]) -> list[SectionSummary]:
-    """Progress of each section over `rows`, sections in document order."""
+def section_summaries(rows: Iterable[StageStatus], sections: Mapping[str, str], plan: Plan) -> list[SectionSummary]:
+    """Progress of each section over `rows` (`engine.status.progress`, as `cyclogram status` counts
+    it), sections in document order."""
     grouped: dict[str, list[StageStatus]] = {}
     for row in rows:
         grouped.setdefault(sections[row.stage_id], []).append(row)
     result = []
     for title, items in grouped.items():
-        finished, countable = progress(items)
+        finished, countable = progress(items, plan)
         overdue = sum(1 for r in items if r.status is Status.OVERDUE)
         result.append(SectionSummary(title, len(items), finished, countable, overdue))
     return result
 
 
-def status_counts(rows: Iterable[StageStatus]) -> dict[Status, int]:
-    counts = dict.fromkeys(Status, 0)
-    for row in rows:
-        counts[row.status] += 1
-    return counts
+def status_words() -> dict[str, str]:
+    """The status filter's choices: every status, and «по мере необходимости» (`AS_NEEDED_FILTER`)."""
+    return {s.value: STATUS_WORDS[s] for s in Status} | {AS_NEEDED_FILTER: AS_NEEDED}
+
+
+def count_badges(found: StatusCounts) -> list[tuple[str, str, int]]:
+    """(filter value, word, count) of the words that occur, as `cyclogram status` sums them up."""
+    badges = [(s.value, STATUS_WORDS[s], n) for s, n in found.by_status.items() if n]
+    return badges + ([(AS_NEEDED_FILTER, AS_NEEDED, found.as_needed)] if found.as_needed else [])
 
 
 @dataclass(frozen=True)
@@ -290,11 +306,14 @@ class StageLine:
 
 
 def when_text(row: StageStatus, plan: Plan) -> str:
+    """«20.09.2024», «01.10.2024 – 15.10.2024», «04.06.2025 09:00» (a deadline with an hour, as
+    `status --wide` shows it), «… (метка)»."""
     if row.status is Status.CONTINUOUS:
         return "постоянно"
     if row.due is None:
         return "срок не определён"
-    text = russian.format_date(row.due)
+    hour = due_time(row, plan)
+    text = russian.format_date(row.due) + (f" {hour:%H:%M}" if hour else "")
     if row.start and row.start != row.due:
         text = f"{russian.format_date(row.start)} – {text}"
     return f"{text} ({row.occurrence})" if row.occurrence else text
@@ -375,6 +394,7 @@ def person_stages(status: RoadmapStatus, person: str) -> PersonStages:
     today = status.moment
     week_end = today + dt.timedelta(days=6 - today.weekday())
     rows = status.for_person(person)
+    plan = status.plan
     overdue = sorted((r for r in rows if r.status is Status.OVERDUE), key=lambda r: (-(r.days_late or 0), r.due or today))
     waiting = [r for r in rows if r.status in WAITING and r.due is not None]
     week = sorted((r for r in waiting if r.due is not None and r.due <= week_end), key=lambda r: r.due or today)
@@ -382,11 +402,20 @@ def person_stages(status: RoadmapStatus, person: str) -> PersonStages:
     later += [
         r
         for r in rows
-        if (r.status in WAITING and r.due is None) or r.status in (Status.UNSCHEDULED, Status.CONTINUOUS, Status.OPTIONAL)
+        if (r.status in WAITING and r.due is None)
+        or r.status in (Status.UNSCHEDULED, Status.CONTINUOUS, Status.OPTIONAL)
+        or counted_as_needed(r, plan)  # done as often as needed: never finished for good, stays here
     ]
     since = today - dt.timedelta(days=DONE_DAYS)
     done = sorted(
-        (r for r in rows if r.status in FINISHED and r.completion is not None and since <= r.completion.day <= today),
+        (
+            r
+            for r in rows
+            if r.status in FINISHED
+            and not counted_as_needed(r, plan)
+            and r.completion is not None
+            and since <= r.completion.day <= today
+        ),
         key=lambda r: r.completion.at if r.completion else dt.datetime.min,
         reverse=True,
     )
@@ -488,7 +517,7 @@ def roadmap_cards(tracker: Tracker) -> list[RoadmapCard]:
             cards.append(RoadmapCard(row.id, row.title, "", "", row.current_version, "", 0, 0, 0, 0, str(error)))
             continue
         roadmap, rows = snapshot.active.roadmap, list(snapshot.status.stages.values())
-        finished, countable = progress(rows)
+        finished, countable = progress(rows, snapshot.status.plan)
         overdue = sum(1 for r in rows if r.status is Status.OVERDUE)
         loaded = parse_day(snapshot.active.version.loaded_at[:10])
         cards.append(
@@ -515,20 +544,20 @@ def board_values(snapshot: Snapshot, filters: Filters, notes: list[str]) -> dict
     sections = stage_sections(plan)
     filters = known_section(filters, sections, notes)
     base, rows = select(status, filters, sections)
-    summaries = section_summaries(base, sections)
+    summaries = section_summaries(base, sections, plan)
     pages = max(1, -(-len(rows) // PAGE_ROWS))
     page = min(filters.page, pages)
     shown = rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
     by_title = {summary.title: summary for summary in summaries}
-    finished, countable = progress(base)
+    finished, countable = progress(base, plan)
     return {
         "active": snapshot.active,
         "roadmap": roadmap,
         "status": status,
         "filters": replace(filters, page=page),
         "notes": notes,
-        "counts": status_counts(base),
-        "status_words": {s.value: STATUS_WORDS[s] for s in Status},
+        "counts": count_badges(counts(base, plan)),
+        "status_words": status_words(),
         "total": len(base),
         "matching": len(rows),
         "finished": finished,
@@ -564,7 +593,7 @@ def gantt_values(snapshot: Snapshot, filters: Filters, notes: list[str]) -> dict
         "svg": svg,
         "drawn": len(drawn),
         "matching": len(rows),
-        "status_words": {s.value: STATUS_WORDS[s] for s in Status},
+        "status_words": status_words(),
         "people": sorted(roadmap.people.items(), key=lambda item: item[1].name),
         "roles": sorted(roadmap.roles.items(), key=lambda item: item[1].title),
         "section_titles": list(dict.fromkeys(sections.values())),

@@ -227,6 +227,7 @@ def occurrences(
                 label=label,
                 start=occurrence.start,
                 due=occurrence.due,
+                hour=f" {occurrence.due_time:%H:%M}" if occurrence.due_time else "",  # «за 1 час до начала»
                 explain=occurrence.unknown or occurrence.explain,
                 state=state,
                 finished=done is not None,
