@@ -60,6 +60,10 @@ def custom(stages: str):
     return checked.roadmap
 
 
+# Labels that always begin a line of the text and chat forms.
+LINE_LABELS = ("Срок:", "Документ:", "Нужно подтверждение", "Вместе с вами:", "Также отвечают:", "Ответственный:", "Отметить выполнение")
+
+
 class _Balance(HTMLParser):
     """Checks that every opened element is closed, in order (void elements aside)."""
 
@@ -101,6 +105,9 @@ def check_message(message: Message) -> None:
     assert parser.errors == [] and parser.stack == []
     assert not parser.tags & {"script", "style", "link", "img", "iframe"}  # inline styles, no external resources
     assert "src=" not in html and "url(" not in html and "http" not in html
+    for body in (message.text, message.short):  # a label glued to the line above: a template ate a newline
+        glued = re.findall(rf"[^\s]({'|'.join(LINE_LABELS)})", body)
+        assert not glued, f"{glued} glued to the previous line in:\n{body}"
     for body in (message.subject, message.text, html, message.short):
         assert "@school12.example" not in body and "@school.example" not in body and "secret:" not in body
         assert "Ð" not in body and "\ufffd" not in body  # no mojibake
