@@ -31,13 +31,12 @@ from dataclasses import dataclass
 
 from cyclogram import actionlinks
 from cyclogram.actionlinks import ActionLink
-from cyclogram.engine import russian
 from cyclogram.engine.plan import PlannedStage
 from cyclogram.engine.reminders import Reminder
 from cyclogram.notifiers.messages import LinkMaker
 from cyclogram.store import audit, reads
 from cyclogram.store.tables import LinkResetRow, RevokedLinkRow
-from cyclogram.tracker import Tracker, TrackingError, find_person, find_stage
+from cyclogram.tracker import Tracker, TrackingError, find_occurrence, find_person, find_stage
 
 __all__ = ["Issued", "LinkMaker", "Links", "audience", "link_url", "masked", "masked_links", "reminder_links", "token_from"]
 
@@ -138,7 +137,7 @@ class Links:
                     "ответственными за него: ссылку на этот этап можно выдать только им"
                 )
             current = snapshot.status.stages[planned.id]
-            label = _occurrence_label(planned, occurrence, current.occurrence)
+            label = find_occurrence(planned, occurrence, current.occurrence)
             due = next((o.due for o in planned.occurrences if (o.label or "") == label), None) or current.due
             stage_id = planned.id
             expires = expires or actionlinks.stage_expiry(due, today)
@@ -204,17 +203,3 @@ class Links:
             session.flush()
             audit.append_event(session, actor, "link.revoked", {"link_id": link.link_id}, link.roadmap_id)
         return link, True
-
-
-def _occurrence_label(planned: PlannedStage, wanted: str | None, current: str) -> str:
-    labels = [o.label for o in planned.occurrences if o.label]
-    if len(planned.occurrences) <= 1 or not labels:
-        if wanted:
-            raise TrackingError(f"у этапа {planned.stage.display_number} нет отдельных повторений — уберите --occurrence")
-        return ""
-    if not wanted:
-        return current or labels[0]
-    for label in labels:
-        if russian.label_key(label) == russian.label_key(wanted):
-            return label
-    raise TrackingError(f"у этапа {planned.stage.display_number} нет повторения «{wanted}»; есть: {', '.join(labels)}")

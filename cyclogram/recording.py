@@ -39,7 +39,7 @@ from cyclogram.engine.credentials import describe, strip_credentials
 from cyclogram.engine.diagnostics import Diagnostic
 from cyclogram.engine.diff import RoadmapDiff, diff_roadmaps
 from cyclogram.engine.plan import PlannedStage, replan
-from cyclogram.engine.status import RoadmapStatus
+from cyclogram.engine.status import RoadmapStatus, StageStatus
 from cyclogram.engine.tracking import Activation, Completion, CompletionState, Trigger, actual_done_dates, trigger_label
 from cyclogram.engine.yamlsource import MAX_FILE_BYTES, SourceError, read_text
 from cyclogram.store import audit, reads
@@ -59,6 +59,7 @@ from cyclogram.tracker import (
     When,
     completions_from,
     facts_in,
+    find_occurrence,
     find_person,
     find_stage,
     parse_when,
@@ -428,7 +429,7 @@ def _record(
         _add_trigger(batch, planned, moment, person, actor, "записан вместе с отметкой", channel, day_only, unique=True)
         status = batch.status(moment, [planned.id, *waiting])
     stage_status = status.stages[planned.id]
-    label = _occurrence(status.plan.stages[planned.id], occurrence, stage_status.occurrence)
+    label = find_occurrence(status.plan.stages[planned.id], occurrence, stage_status.occurrence)
     state = session.get(StageStateRow, (active.id, planned.id, label))
     number = planned.stage.display_number
     shown = f"этап {number}" + (f" ({label})" if label else "")
@@ -522,7 +523,7 @@ def _not_in_future(moment: dt.datetime, zone: Any, what: str) -> None:
         raise TrackingError(f"{what} {_short_moment(moment.isoformat())} ещё не наступила")
 
 
-def _needs_trigger(planned: PlannedStage, row: Any) -> bool:
+def _needs_trigger(planned: PlannedStage, row: StageStatus) -> bool:
     """A triggered stage without an open occurrence (none recorded, or all of them closed)."""
     if planned.kind != "triggered" or planned.stage.trigger is None:
         return False
@@ -567,7 +568,7 @@ def trigger(
     with tracker.store.write() as session:
         batch = _Batch(tracker, session, roadmap_ref)
         zone = batch.active.zone
-        when = parse_when(at, zone) if at else When(dt.datetime.now(zone).replace(second=0, microsecond=0), False)
+        when = _when(at, zone)  # to the minute in `_add_trigger`
         planned = find_stage(batch.active.plan, stage_ref)
         if planned.stage.trigger is None:
             raise TrackingError(
@@ -766,24 +767,6 @@ def _evidence(batch: _Batch, evidence: str, actor: str, stage_id: str, name: str
             stage_id,
         )
     return stored
-
-
-def _occurrence(planned: PlannedStage, wanted: str | None, current: str) -> str:
-    labels = [o.label for o in planned.occurrences if o.label]
-    wanted = wanted or None
-    triggered = planned.kind == "triggered" and bool(labels)
-    if triggered and wanted is None:
-        return current or labels[-1]  # a trigger's occurrence is always named: more may come
-    if not triggered and (len(planned.occurrences) <= 1 or not labels):
-        if wanted:
-            raise TrackingError(f"у этапа {planned.stage.display_number} нет отдельных повторений — уберите --occurrence")
-        return ""
-    if wanted is None:
-        return current or labels[0]
-    for label in labels:
-        if russian.label_key(label) == russian.label_key(wanted):
-            return label
-    raise TrackingError(f"у этапа {planned.stage.display_number} нет повторения «{wanted}»; есть: {', '.join(labels)}")
 
 
 def _name(roadmap: Any, key: str | None) -> str:

@@ -35,7 +35,7 @@ from typing import Any
 import orjson
 
 from cyclogram.engine import russian
-from cyclogram.engine.plan import Plan, PlannedStage, occurrence_dates
+from cyclogram.engine.plan import Occurrence, Plan, PlannedStage, occurrence_dates
 from cyclogram.engine.status import (
     AS_NEEDED,
     STATUS_WORDS,
@@ -131,6 +131,20 @@ def _title_width(total: int, fixed: Sequence[int], minimum: int = 16) -> int:
 
 
 # --- plan -----------------------------------------------------------------------------------------
+
+
+def trigger_due(occurrence: Occurrence | None) -> str:
+    """After a recorded trigger, its occurrence's term: ", срок до 16.10.2024, среда 10:00", or
+    ", без срока (по мере необходимости)" (`cyclogram trigger` and the stage page say the same)."""
+    if occurrence is None or occurrence.due is None:
+        return ", без срока (по мере необходимости)"
+    time = f" {occurrence.due_time:%H:%M}" if occurrence.due_time else ""
+    return f", срок до {russian.format_date_weekday(occurrence.due)}{time}"
+
+
+def activated_due(planned: PlannedStage) -> str:
+    """After an optional stage was activated, its term: ", срок до 22.04.2025, вторник", or ""."""
+    return f", срок до {russian.format_date_weekday(planned.due)}" if planned.due else ""
 
 
 def plan_records(plan: Plan) -> list[dict[str, Any]]:

@@ -394,6 +394,42 @@ def find_stage(plan: Plan, stage_ref: str) -> PlannedStage:
     raise TrackingError(f"в дорожной карте нет этапа «{stage_ref}»{hint}")
 
 
+def find_occurrence(planned: PlannedStage, wanted: str | None, current: str) -> str:
+    """The occurrence a command names (`--occurrence`), strictly: "" for a stage without separate
+    occurrences (naming one is refused), else the wanted label (case, spaces and dashes aside,
+    `russian.label_key`), by default the current one. A triggered stage's occurrence is always
+    named, however many there are: more may come. `planned` as the status planned it (with triggers)."""
+    labels = [o.label for o in planned.occurrences if o.label]
+    wanted = wanted or None
+    triggered = planned.kind == "triggered" and bool(labels)
+    if triggered and wanted is None:
+        return current or labels[-1]
+    if not triggered and (len(planned.occurrences) <= 1 or not labels):
+        if wanted:
+            raise TrackingError(f"у этапа {planned.stage.display_number} нет отдельных повторений — уберите --occurrence")
+        return ""
+    if wanted is None:
+        return current or labels[0]
+    for label in labels:
+        if russian.label_key(label) == russian.label_key(wanted):
+            return label
+    raise TrackingError(f"у этапа {planned.stage.display_number} нет повторения «{wanted}»; есть: {', '.join(labels)}")
+
+
+def occurrence_label(planned: PlannedStage, wanted: str | None, current: str) -> str:
+    """The occurrence a page or a button acts on, leniently: "" for a stage that happens once (whatever
+    the link says), the wanted label when the stage has it, else the current one (`find_occurrence`
+    is the strict reading of a command)."""
+    labels = [o.label for o in planned.occurrences if o.label]
+    triggered = planned.kind == "triggered" and bool(labels)  # a trigger's occurrence is always named
+    if not triggered and (len(planned.occurrences) <= 1 or not labels):
+        return ""
+    for label in labels:
+        if wanted and label.lower() == wanted.strip().lower():
+            return label
+    return current or labels[0]
+
+
 def _candidate(planned: PlannedStage) -> str:
     """ "3 в разделе «1. Нормативное обеспечение» — «Издать приказ…» (id order)"."""
     sections = planned.ref.sections

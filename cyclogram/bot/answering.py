@@ -36,10 +36,9 @@ from cyclogram.bot import cards, chats, texts, updates
 from cyclogram.bot.cards import Card, Item
 from cyclogram.bot.context import BotContext
 from cyclogram.engine.diagnostics import Refusal
-from cyclogram.engine.plan import PlannedStage
 from cyclogram.engine.tracking import Completion
 from cyclogram.store import StoreError
-from cyclogram.tracker import Snapshot, TrackingError
+from cyclogram.tracker import Snapshot, TrackingError, occurrence_label
 
 MAX_FILE_BYTES = texts.MAX_FILE_MB * 1024 * 1024
 
@@ -120,7 +119,7 @@ def checked(ctx: BotContext, card: Card, index: int) -> Target | Answer:
     if card.person not in planned.responsible:
         names = [roadmap.people[key].name for key in planned.responsible if key in roadmap.people]
         return Answer(texts.not_responsible(number, names), alert=True)
-    label = occurrence_label(planned, item.occurrence, snapshot)
+    label = occurrence_label(planned, item.occurrence, snapshot.status.stages[planned.id].occurrence)
     done = completion_of(snapshot, planned.id, label)
     if done is not None:
         by = roadmap.people[done.by].name if done.by in roadmap.people else done.by
@@ -239,7 +238,8 @@ def card_view(ctx: BotContext, card_id: int) -> CardView | None:
         planned = snapshot.status.plan.stages.get(item.stage_id)
         if planned is None:
             continue
-        done = completion_of(snapshot, planned.id, occurrence_label(planned, item.occurrence, snapshot))
+        current = snapshot.status.stages[planned.id].occurrence
+        done = completion_of(snapshot, planned.id, occurrence_label(planned, item.occurrence, current))
         if done is not None:
             finished.add(index)
             number = planned.stage.display_number if len(card.items) > 1 else None
@@ -248,17 +248,6 @@ def card_view(ctx: BotContext, card_id: int) -> CardView | None:
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-
-
-def occurrence_label(planned: PlannedStage, wanted: str, snapshot: Snapshot) -> str:
-    """The occurrence label `recording` would use for this item (its `_occurrence` rule)."""
-    labels = [o.label for o in planned.occurrences if o.label]
-    if len(planned.occurrences) <= 1 or not labels:
-        return ""
-    for label in labels:
-        if label.lower() == wanted.strip().lower():
-            return label
-    return snapshot.status.stages[planned.id].occurrence or labels[0]
 
 
 def completion_of(snapshot: Snapshot, stage_id: str, label: str) -> Completion | None:

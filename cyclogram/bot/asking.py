@@ -27,12 +27,11 @@ from cyclogram.bot import chats, texts
 from cyclogram.bot.cards import MAX_BUTTON_ITEMS, Item
 from cyclogram.bot.context import BotContext
 from cyclogram.engine.model import Roadmap
-from cyclogram.engine.status import RoadmapStatus, StageStatus, Status
+from cyclogram.engine.status import FINISHED, RoadmapStatus, StageStatus, Status
 from cyclogram.tracker import TrackingError
 
 MAX_LINES = 30
 MAX_OVERDUE_LINES = 40
-FINISHED = frozenset({Status.DONE, Status.DONE_LATE, Status.SKIPPED})
 WAITING = frozenset({Status.OPEN, Status.DUE_SOON, Status.BLOCKED})
 # a position or role title naming the director or a deputy («заместитель директора по УВР», «зам.
 # директора», «замдиректора», «завуч», «директор ОУ», «заместитель руководителя»); not «руководитель ШМО»

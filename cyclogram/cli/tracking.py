@@ -110,12 +110,13 @@ def done(
     _report(outcomes, "выполнен")
     if activate:
         from cyclogram.engine import russian
+        from cyclogram.render import activated_due
         from cyclogram.tracker import find_stage
 
         plan = opened.active(roadmap).plan
         for key in activate:
             planned = find_stage(plan, key)
-            due = f", срок до {russian.format_date_weekday(planned.due)}" if planned.due else ""
+            due = activated_due(planned)
             print(
                 f"Резервный этап {planned.stage.display_number} «{russian.shorten(planned.stage.title, 80)}» "
                 f"задействован{due}: теперь по нему будут приходить напоминания."
@@ -193,8 +194,7 @@ def trigger(
     actor_key: ActorOption = None,
 ) -> None:
     """Записать повод этапа, который выполняется по внешнему событию (запрос, поступление ДК): срок — within после него."""
-    from cyclogram import recording
-    from cyclogram.engine import russian
+    from cyclogram import recording, render
     from cyclogram.engine.diagnostics import Refusal
     from cyclogram.tracker import find_stage
 
@@ -205,12 +205,7 @@ def trigger(
         reference = number if find_stage(opened.active(roadmap).plan, number).id == outcome.stage.id else outcome.stage.id
     except Refusal:
         reference = outcome.stage.id
-    occurrence = outcome.occurrence
-    if occurrence is not None and occurrence.due is not None:
-        time = f" {occurrence.due_time:%H:%M}" if occurrence.due_time else ""
-        due = f", срок до {russian.format_date_weekday(occurrence.due)}{time}"
-    else:
-        due = ", без срока (по мере необходимости)"
+    due = render.trigger_due(outcome.occurrence)
     print(f"Этап {number}: записан повод «{outcome.label}»{due}. Запись журнала № {outcome.audit_seq}.")
     print(f'Отметить выполнение: cyclogram done {outcome.roadmap_id} {reference} --occurrence "{outcome.label}" --by …')
 
@@ -226,14 +221,13 @@ def activate(
     actor_key: ActorOption = None,
 ) -> None:
     """Задействовать резервный этап: с этого момента он считается обычным — со сроком, напоминаниями и просрочкой."""
-    from cyclogram import recording
+    from cyclogram import recording, render
     from cyclogram.engine import russian
 
     outcome = recording.activate(tracker(database), roadmap, stage, by=by, actor=actor(actor_key), reason=reason, at=at)
     planned = outcome.stage
-    due = f", срок до {russian.format_date_weekday(planned.due)}" if planned.due else ""
     print(
-        f"Резервный этап {planned.stage.display_number} «{russian.shorten(planned.stage.title, 80)}» задействован{due}. "
+        f"Резервный этап {planned.stage.display_number} «{russian.shorten(planned.stage.title, 80)}» задействован{render.activated_due(planned)}. "
         f"Запись журнала № {outcome.audit_seq}."
     )
 

@@ -42,19 +42,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
-
 from cyclogram import render, users
 from cyclogram.engine import russian
 from cyclogram.engine.auditchain import AuditRecord, Checkpoint
 from cyclogram.engine.diagnostics import Refusal
 from cyclogram.store.audit import HistoryFilter, parse_stamp, utc_stamp
 from cyclogram.tracker import ActiveRoadmap, Tracker
-from cyclogram.web.auth import require
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.routing import BaseRoute
+
     from cyclogram.web.context import WebContext
 
 PAGE_SIZE = 200
@@ -734,6 +732,12 @@ def person_choices(found: Directory, roadmap_id: str) -> list[tuple[str, str]]:
 
 
 def routes(context: WebContext) -> list[BaseRoute]:
+    # Starlette here only: `cyclogram history` reads the events with `describe` and needs no web stack.
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from cyclogram.web.auth import require
+
     tracker = context.tracker
 
     def history(request: Request) -> tuple[Filters, list[str], list[Entry], Directory]:

@@ -82,7 +82,7 @@ from cyclogram.links import Links, audience
 from cyclogram.store import reads
 from cyclogram.store.audit import HistoryFilter
 from cyclogram.store.evidence import evidence_path
-from cyclogram.tracker import ActiveRoadmap, StateFacts, TrackingError, status_of
+from cyclogram.tracker import ActiveRoadmap, StateFacts, TrackingError, occurrence_label, status_of
 from cyclogram.web import stagepage, uploads
 from cyclogram.web.stagepage import FormValues, Viewer
 
@@ -289,7 +289,7 @@ def chosen_occurrence(target: Target, values: FormValues, current: str, planned:
     """`planned`: the stage as the status planned it (a triggered stage's occurrences are its triggers).
     A link bound to an occurrence acts on it; otherwise the form's choice (module docstring)."""
     wanted = target.viewer.occurrence or values.occurrence or None
-    return stagepage.occurrence_label(planned or target.planned, wanted, current)
+    return occurrence_label(planned or target.planned, wanted, current)
 
 
 def check_done(target: Target, data: PageData, values: FormValues, label: str, has_evidence: bool) -> bool:

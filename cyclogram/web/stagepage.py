@@ -45,10 +45,10 @@ from cyclogram.engine.plan import Plan, PlannedStage
 from cyclogram.engine.status import STATUS_WORDS, RoadmapStatus, StageStatus, Status, waiting_text
 from cyclogram.engine.timeexpr import UNIT_WORDS
 from cyclogram.engine.tracking import Activation, Completion, CompletionState
-from cyclogram.render import ACTION_WORDS, KIND_NAMES
+from cyclogram.render import ACTION_WORDS, KIND_NAMES, activated_due, trigger_due
 from cyclogram.store import audit
 from cyclogram.store.reads import EvidenceInfo
-from cyclogram.tracker import ActiveRoadmap
+from cyclogram.tracker import ActiveRoadmap, occurrence_label
 
 HISTORY_WORDS = {
     **ACTION_WORDS,
@@ -123,19 +123,6 @@ def local_moment(text: str | None, zone: ZoneInfo) -> str:
         return text
     local = moment.astimezone(zone) if moment.tzinfo else moment
     return f"{russian.format_date(local.date())} {local:%H:%M}"
-
-
-def occurrence_label(planned: PlannedStage, wanted: str | None, current: str) -> str:
-    """The occurrence a page acts on: "" for a stage that happens once (whatever the link says),
-    the wanted label when the stage has it, else the current one."""
-    labels = [o.label for o in planned.occurrences if o.label]
-    triggered = planned.kind == "triggered" and bool(labels)  # a trigger's occurrence is always named
-    if not triggered and (len(planned.occurrences) <= 1 or not labels):
-        return ""
-    for label in labels:
-        if wanted and label.lower() == wanted.strip().lower():
-            return label
-    return current or labels[0]
 
 
 def completion_of(completions: list[Completion], stage_id: str, label: str) -> Completion | None:
@@ -254,18 +241,12 @@ def trigger_flash(planned: PlannedStage, label: str) -> str | None:
     occurrence = next((o for o in planned.occurrences if o.label and o.label == label), None)
     if occurrence is None:
         return None
-    if occurrence.due is not None:
-        time = f" {occurrence.due_time:%H:%M}" if occurrence.due_time else ""
-        due = f", срок до {russian.format_date_weekday(occurrence.due)}{time}"
-    else:
-        due = ", без срока (по мере необходимости)"
-    return f"Готово: записан повод «{label}»{due}."
+    return f"Готово: записан повод «{label}»{trigger_due(occurrence)}."
 
 
 def activated_flash(planned: PlannedStage) -> str:
     """After an optional stage was activated: «Готово: резервный этап задействован, срок до 22.04.2025, вторник.»"""
-    due = f", срок до {russian.format_date_weekday(planned.due)}" if planned.due else ""
-    return f"Готово: резервный этап задействован{due}."
+    return f"Готово: резервный этап задействован{activated_due(planned)}."
 
 
 def activation_view(
