@@ -278,7 +278,8 @@ def done_many(
                 when = parse_when(mark.at, active.zone) if mark.at else When(now, False)
                 planned = find_stage(active.plan, mark.stage)
             except TrackingError as error:
-                raise type(error)(_where(mark, len(marks)) + str(error)) from None  # the kind stays (SecretInText)
+                message = str(error)
+                raise type(error)(_where(mark, len(marks), message) + message) from None  # the kind stays (SecretInText)
             timed.append((when, order.get(planned.id, 0), mark))
         timed.sort(key=lambda item: (item[0].moment, item[1]))
         outcomes = []
@@ -307,16 +308,20 @@ def done_many(
                     )
                 )
             except TrackingError as error:
-                raise type(error)(_where(mark, len(marks)) + str(error)) from None  # the kind stays (SecretInText)
+                message = str(error)
+                raise type(error)(_where(mark, len(marks), message) + message) from None  # the kind stays (SecretInText)
         for stage_ref in activate:
             _activate_by(batch, stage_ref, outcomes, actor=actor, channel=channel)
         return outcomes
 
 
-def _where(mark: Mark, total: int) -> str:
+def _where(mark: Mark, total: int, message: str) -> str:
+    """Which mark of a batch was refused: its line, or its stage unless the message begins by naming it."""
     if mark.line is not None:
         return f"строка {mark.line}: "
-    return f"этап {mark.stage}: " if total > 1 else ""
+    if total == 1 or re.match(rf"(?:для )?этапа? {re.escape(mark.stage)}\b", message):
+        return ""
+    return f"этап {mark.stage}: "
 
 
 def skip(

@@ -154,3 +154,13 @@ def test_status_outputs_fit_80_columns_and_excel(tmp_path):
     assert excel.stdout.startswith("\ufeff№;Этап;")
     rows = list(csv.DictReader(io.StringIO(excel.stdout.lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == 28 and next(r for r in rows if r["№"] == "20.")["Статус"] == "выполнен"
+
+
+def test_a_refused_mark_of_a_batch_is_named_once(tmp_path):
+    assert _cli("load", str(SPT), home=tmp_path).returncode == 0
+    assert _cli("done", "spt-usolye-2024", "2", "--by", "toropkina", "--at", "04.09.2024", home=tmp_path).returncode == 0
+    again = _cli("done", "spt-usolye-2024", "2", "18", "--by", "toropkina", "--at", "05.09.2024", home=tmp_path)
+    assert again.returncode == 1
+    assert again.stderr.startswith("ошибка: этап 2 уже отмечен выполненным 04.09.2024") and "этап 2: этап 2" not in again.stderr
+    future = _cli("done", "spt-usolye-2024", "18", "2", "--by", "toropkina", "--at", "01.01.2030", home=tmp_path)
+    assert future.returncode == 1 and "этап 18: дата выполнения 01.01.2030 ещё не наступила" in future.stderr
