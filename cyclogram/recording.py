@@ -287,7 +287,7 @@ def done_many(
             moment = when.moment
             person = mark.by or by
             if not person:
-                raise TrackingError(_where(mark, len(marks)) + "не указано, кто выполнил: --by КЛЮЧ")
+                raise TrackingError(_where(mark, len(marks), "") + "не указано, кто выполнил: --by КЛЮЧ")
             try:
                 outcomes.append(
                     _record(
