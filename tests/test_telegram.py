@@ -948,3 +948,69 @@ def test_codes_expired_foreign_or_malformed_and_cards_of_a_gone_roadmap(world: W
     )
     assert not updates.processed(tracker.store, 11) and not world.recorded("upload")
     tracker.store.close()
+
+
+TRIGGERED = """\
+id: tg-trigger
+title: Информация по запросам
+academic_year: 2024-2025
+timezone: Asia/Irkutsk
+people:
+  volkova: {name: Волкова Л.А., position: педагог-психолог}
+stages:
+  - {id: answer, number: "7", title: Направить информацию по запросу, trigger: по мере поступления запросов, within: 3wd, responsible: [volkova]}
+"""
+
+
+def test_done_on_an_old_card_of_a_triggered_stage_finds_its_completion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One recorded trigger, its occurrence completed: «✅» on the reminder about it answers «уже отмечен»
+    (the occurrence chosen as recording and the pages choose it) — no second trigger, no second completion."""
+    from cyclogram import app, recording
+    from cyclogram.bot import answering, cards, chats, texts, updates
+    from cyclogram.bot.context import BotContext
+    from cyclogram.store import open_store
+    from cyclogram.store.audit import HistoryFilter
+    from cyclogram.tracker import Tracker
+
+    for key in [k for k in os.environ if k.startswith("CYCLOGRAM_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("CYCLOGRAM_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CYCLOGRAM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CYCLOGRAM_SECRET_WEB_SECRET", "a web secret for the telegram tests")
+    (tmp_path / "tg-trigger.yaml").write_text(TRIGGERED, encoding="utf-8")
+    tracker = Tracker(open_store(f"sqlite:///{tmp_path / 'cyclogram.db'}"), tmp_path / "evidence")
+    recording.load(tracker, tmp_path / "tg-trigger.yaml", "zavuch")
+    secrets = app.secrets()
+    ctx = BotContext(tracker, secrets, app.web_key(secrets), None, TOKEN)
+    invitation = chats.invite(tracker, "tg-trigger", "volkova", "zavuch")
+    chats.redeem(tracker, invitation.code, str(VOLKOVA), updates.claim(1, "link"), bad_code="?")
+
+    label = recording.trigger(tracker, "tg-trigger", "answer", actor="zavuch", at="14.10.2024 10:00").label
+    recording.done(tracker, "tg-trigger", "answer", by="volkova", actor="zavuch", at="15.10.2024 12:00", occurrence=label)
+
+    def events(action: str) -> int:
+        return sum(e.action == action for e in tracker.history(HistoryFilter("tg-trigger", stage_id="answer")))
+
+    def completions() -> int:
+        return sum(c.stage_id == "answer" for c in tracker.snapshot("tg-trigger").completions)
+
+    before = (events("stage.triggered"), events("stage.done"), completions())
+    assert before == (1, 1, 1)
+    # The reminder sent about that occurrence before it was done, as the outbox describes it.
+    card = cards.create(
+        tracker.store,
+        roadmap_id="tg-trigger",
+        person="volkova",
+        chat_id=str(VOLKOVA),
+        items=[cards.Item("answer", occurrence=label, kind="due", number="7")],
+        body="…",
+    )
+    done_button = cards.keyboard(ctx.key, card)[0][0]
+    assert done_button.text == texts.DONE_BUTTON and done_button.data is not None
+
+    answer = answering.press(ctx, str(VOLKOVA), done_button.data, 2)
+    assert answer.text.startswith(f"Этап 7 ({label}) уже отмечен выполненным"), answer.text
+    assert "(Волкова Л.А.)" in answer.text
+    assert (events("stage.triggered"), events("stage.done"), completions()) == before
+    assert not updates.processed(tracker.store, 2)
+    tracker.store.close()
