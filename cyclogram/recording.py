@@ -38,7 +38,8 @@ from cyclogram.engine import russian
 from cyclogram.engine.credentials import describe, strip_credentials
 from cyclogram.engine.diagnostics import Diagnostic
 from cyclogram.engine.diff import RoadmapDiff, diff_roadmaps
-from cyclogram.engine.plan import PlannedStage, replan
+from cyclogram.engine.model import Roadmap
+from cyclogram.engine.plan import PlannedStage, academic_period, replan
 from cyclogram.engine.status import RoadmapStatus, StageStatus
 from cyclogram.engine.tracking import Activation, Completion, CompletionState, Trigger, actual_done_dates, trigger_label
 from cyclogram.engine.yamlsource import MAX_FILE_BYTES, SourceError, read_text
@@ -587,6 +588,19 @@ def trigger(
         return TriggerOutcome(after.plan.stages[planned.id], label, seq, batch.active.id)
 
 
+# A request recorded a year or more outside the plan is a typo of the year ("14.10.2014"), not a
+# request: its occurrence would be overdue for good and never reminded of.
+PLAN_REACH = dt.timedelta(days=366)
+
+
+def _near_the_plan(day: dt.date, roadmap: Roadmap, what: str) -> None:
+    start, end = academic_period(roadmap)
+    if not start - PLAN_REACH <= day <= end + PLAN_REACH:
+        raise TrackingError(
+            f"{what} {day:%d.%m.%Y} больше чем на год вне плана ({start:%d.%m.%Y} – {end:%d.%m.%Y}): проверьте год"
+        )
+
+
 def _add_trigger(
     batch: _Batch,
     planned: PlannedStage,
@@ -599,6 +613,7 @@ def _add_trigger(
     unique: bool = False,
 ) -> tuple[str, int]:
     """`unique`: number a label already taken (a second completion the same day) rather than refuse."""
+    _near_the_plan(moment.date(), batch.active.roadmap, "дата повода")
     moment = moment.replace(second=0, microsecond=0)
     base = label = trigger_label(planned.stage.trigger_label, moment, day_only)
     active = batch.active

@@ -579,3 +579,16 @@ def test_bundled_roadmaps_still_validate(path):
 
     result = check_file(path)
     assert result.report.ok and result.plan is not None, [d.format() for d in result.report.diagnostics]
+
+
+def test_a_request_a_year_outside_the_plan_is_a_typo_of_the_year(cli):
+    run, write = cli
+    ok(run("load", str(write(TRIGGERED))))
+    typo = run("trigger", "forms", "answer", "--at", "14.10.2014 10:00", "--by", "dep")
+    assert typo.returncode == 1
+    assert "дата повода 14.10.2014 больше чем на год вне плана (01.09.2024 – 31.08.2025): проверьте год" in typo.stderr
+    consult = run("done", "forms", "consult", "--by", "psy", "--at", "15.10.2014")  # "по мере необходимости" records its need
+    assert consult.returncode == 1 and "больше чем на год вне плана" in consult.stderr
+    history = json.loads(ok(run("history", "forms", "--format", "json")))
+    assert [e["action"] for e in history] == ["roadmap.loaded"]  # nothing recorded
+    ok(run("trigger", "forms", "answer", "--at", "28.08.2024 10:00", "--by", "dep"))  # late August: fine
